@@ -1,0 +1,174 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { mappingTemplate } from './api-templates';
+import { STATE_MACHINE_FILE } from './paths';
+import { ResourceDeclaration } from './resources';
+
+export interface CrudResourceProps {
+  readonly declaration: ResourceDeclaration;
+  readonly api: apigw.RestApi;
+  /** Validates bodies against the model (400 before any execution). */
+  readonly bodyValidator: apigw.IRequestValidator;
+  readonly flagsFunction: lambda.IFunction;
+  readonly eventBus: events.IEventBus;
+  /** Alarm actions would be added here by the operator (SNS topic); the alarm itself always exists. */
+}
+
+/** Attribute names the state machine uses for its own bookkeeping; a key cannot take one of them. */
+const RESERVED_ATTRIBUTES = ['version', 'data', 'requestToken', 'lastRequestAt', 'deletedAt', 'createdAt', 'updatedAt'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * One REST resource: its table, its Express state machine, its dead-letter queue, and the
+ * /{name} and /{name}/{id} routes whose every method calls StartSyncExecution on that state machine.
+ */
+export class CrudResource extends Construct {
+  readonly table: dynamodb.Table;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly stateMachine: sfn.StateMachine;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: CrudResourceProps) {
+    super(scope, id);
+    const { name, key, schema } = props.declaration;
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new Error(`Resource name "${name}" must be lowercase letters, digits and dashes`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) || RESERVED_ATTRIBUTES.includes(key)) {
+      throw new Error(`Key "${key}" of resource "${name}" must be a plain attribute name other than ${RESERVED_ATTRIBUTES.join(', ')}`);
+    }
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: key, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(60),
+    });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: `Requests to /${name} are waiting in the dead-letter queue: redrive them (docs/operations.md).`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${name}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromFile(STATE_MACHINE_FILE),
+      definitionSubstitutions: {
+        ResourceName: name,
+        KeyAttribute: key,
+        TableName: this.table.tableName,
+        QueueUrl: this.deadLetterQueue.queueUrl,
+        FlagsFunctionArn: props.flagsFunction.functionArn,
+        EventBusName: props.eventBus.eventBusName,
+      },
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // Least privilege: exactly the actions the ASL uses, on this resource's own table and queue.
+    this.table.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan');
+    this.deadLetterQueue.grantSendMessages(this.stateMachine);
+    props.flagsFunction.grantInvoke(this.stateMachine);
+    props.eventBus.grantPutEventsTo(this.stateMachine);
+
+    this.addRoutes(props, name, schema);
+  }
+
+  private addRoutes(props: CrudResourceProps, name: string, schema: object): void {
+    const role = new iam.Role(this, 'ApiRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: `API Gateway starts sync executions of the ${name} state machine`,
+    });
+    this.stateMachine.grantStartSyncExecution(role);
+
+    const integration = new apigw.AwsIntegration({
+      service: 'states',
+      action: 'StartSyncExecution',
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: role,
+        passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+        requestTemplates: {
+          'application/json': mappingTemplate('start-sync-execution.request.vtl', {
+            StateMachineArn: this.stateMachine.stateMachineArn,
+            ResourceName: name,
+          }),
+        },
+        integrationResponses: [
+          {
+            statusCode: '200',
+            responseTemplates: { 'application/json': mappingTemplate('start-sync-execution.response.vtl') },
+            responseParameters: {
+              'method.response.header.X-Request-Id': 'context.requestId',
+              'method.response.header.X-Execution-Arn': 'integration.response.body.executionArn',
+              'method.response.header.Access-Control-Allow-Origin': "'*'",
+              'method.response.header.Access-Control-Expose-Headers': "'ETag,Location,X-Request-Id,X-Execution-Arn,Retry-After'",
+            },
+          },
+          {
+            selectionPattern: '[45]\\d{2}',
+            statusCode: '502',
+            responseTemplates: { 'application/json': mappingTemplate('integration-error.response.vtl') },
+            responseParameters: {
+              'method.response.header.X-Request-Id': 'context.requestId',
+              'method.response.header.Access-Control-Allow-Origin': "'*'",
+            },
+          },
+        ],
+      },
+    });
+
+    const modelName = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+    const fullModel = props.api.addModel(`${modelName}Model`, { modelName, contentType: 'application/json', schema: schema as apigw.JsonSchema });
+    const { required: _required, ...patchSchema } = schema as { required?: string[] };
+    const patchModel = props.api.addModel(`${modelName}PatchModel`, {
+      modelName: `${modelName}Patch`,
+      contentType: 'application/json',
+      schema: { ...patchSchema, title: `${modelName}Patch` } as apigw.JsonSchema,
+    });
+
+    const headers = ['X-Request-Id', 'X-Execution-Arn', 'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers'];
+    const methodResponses: apigw.MethodResponse[] = [
+      { statusCode: '200', responseParameters: Object.fromEntries(headers.map((h) => [`method.response.header.${h}`, true])) },
+      { statusCode: '502', responseParameters: { 'method.response.header.X-Request-Id': true, 'method.response.header.Access-Control-Allow-Origin': true } },
+    ];
+
+    const collection = props.api.root.addResource(name);
+    const item = collection.addResource('{id}');
+    for (const resource of [collection, item]) {
+      for (const method of METHODS) {
+        const model = method === 'PATCH' ? patchModel : fullModel;
+        // Bodies are validated only where the method is routed; elsewhere the workflow answers 405.
+        const hasBody = resource === collection ? method === 'POST' : method === 'PUT' || method === 'PATCH';
+        resource.addMethod(method, integration, {
+          requestValidator: hasBody ? props.bodyValidator : undefined,
+          requestModels: hasBody ? { 'application/json': model } : undefined,
+          requestParameters: resource === item ? { 'method.request.path.id': true } : undefined,
+          methodResponses,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  AppConfigDataClient,
+  GetLatestConfigurationCommand,
+  StartConfigurationSessionCommand,
+} from '@aws-sdk/client-appconfigdata';
+import { Flags, defaultFlags, parseFlagsData } from './definitions';
+
+export interface FlagsSource {
+  applicationId: string;
+  environmentId: string;
+  profileId: string;
+}
+
+export type FlagsOrigin = 'appconfig' | 'cache' | 'stale-cache' | 'defaults';
+
+export interface FlagsReading {
+  flags: Flags;
+  /** Where the values came from, for logs and tests. */
+  origin: FlagsOrigin;
+}
+
+/**
+ * Reads feature flags from AppConfigData and keeps, across warm invocations, the session token,
+ * the last configuration and the earliest time the next poll is allowed. Never throws: if AppConfig
+ * fails it serves the last known flags, or the built-in defaults.
+ */
+export class FlagsReader {
+  private token?: string;
+  private flags?: Flags;
+  private nextPollAt = 0;
+
+  constructor(
+    private readonly client: AppConfigDataClient,
+    private readonly source: FlagsSource,
+    private readonly now: () => number = Date.now,
+    /** AppConfigData's minimum is 15 s. */
+    private readonly pollIntervalSeconds = 15,
+  ) {}
+
+  async read(): Promise<FlagsReading> {
+    if (this.flags && this.now() < this.nextPollAt) return { flags: this.flags, origin: 'cache' };
+    try {
+      const flags = await this.poll();
+      return { flags, origin: 'appconfig' };
+    } catch (error) {
+      // The token may be spent or expired: start a new session next time.
+      this.token = undefined;
+      this.nextPollAt = this.now() + this.pollIntervalSeconds * 1000;
+      console.warn(JSON.stringify({ message: 'AppConfig unavailable, serving fallback flags', error: String(error) }));
+      return this.flags ? { flags: this.flags, origin: 'stale-cache' } : { flags: defaultFlags(), origin: 'defaults' };
+    }
+  }
+
+  private async poll(): Promise<Flags> {
+    if (!this.token) {
+      const session = await this.client.send(
+        new StartConfigurationSessionCommand({
+          ApplicationIdentifier: this.source.applicationId,
+          EnvironmentIdentifier: this.source.environmentId,
+          ConfigurationProfileIdentifier: this.source.profileId,
+          RequiredMinimumPollIntervalInSeconds: this.pollIntervalSeconds,
+        }),
+      );
+      this.token = session.InitialConfigurationToken;
+    }
+    const latest = await this.client.send(new GetLatestConfigurationCommand({ ConfigurationToken: this.token }));
+    this.token = latest.NextPollConfigurationToken;
+    this.nextPollAt = this.now() + (latest.NextPollIntervalInSeconds ?? this.pollIntervalSeconds) * 1000;
+    // An empty body means "unchanged since your last poll".
+    const body = latest.Configuration && latest.Configuration.length > 0 ? Buffer.from(latest.Configuration).toString('utf8') : '';
+    if (body !== '') this.flags = parseFlagsData(JSON.parse(body));
+    return this.flags ?? defaultFlags();
+  }
+}
