@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 
 /**
  * cdk-nag AwsSolutions findings we accept, each with its reason. Applied by the stack itself so the
@@ -40,5 +40,20 @@ export const ACCEPTED_FINDINGS: { id: string; reason: string }[] = [
 ];
 
 export function suppressJustifiedFindings(stack: Stack): void {
-  for (const finding of ACCEPTED_FINDINGS) Validations.of(stack).acknowledge(finding);
+  for (const finding of ACCEPTED_FINDINGS) {
+    for (const id of new Set([finding.id, withStackEnv(stack, finding.id)])) Validations.of(stack).acknowledge({ ...finding, id });
+  }
+}
+
+/**
+ * With a concrete env (what `cdk deploy` gives the app through CDK_DEFAULT_ACCOUNT/REGION), ARNs built by
+ * formatArn carry a literal partition, region and account, and so does the finding id cdk-nag derives from them
+ * (AWS-managed policy ARNs keep <AWS::Partition>, hence both forms are acknowledged).
+ */
+export function withStackEnv(stack: Stack, id: string): string {
+  let result = id;
+  if (!Token.isUnresolved(stack.partition)) result = result.split('<AWS::Partition>').join(stack.partition);
+  if (!Token.isUnresolved(stack.region)) result = result.split('<AWS::Region>').join(stack.region);
+  if (!Token.isUnresolved(stack.account)) result = result.split('<AWS::AccountId>').join(stack.account);
+  return result;
 }

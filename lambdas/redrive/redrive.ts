@@ -1,4 +1,4 @@
-import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartSyncExecutionCommand, StartSyncExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -66,6 +66,8 @@ export async function redriveQueue(
   const maxReceives = options.maxReceives ?? 5;
   const outcomes: MessageOutcome[] = [];
   const seen = new Set<string>();
+  /** Messages not deleted (kept, poison) → their latest receipt handle; made visible again when the run ends. */
+  const unfinished = new Map<string, string>();
   while (outcomes.length < maxMessages && !(options.deadline && Date.now() > options.deadline)) {
     const { Messages: messages = [] } = await clients.sqs.send(
       new ReceiveMessageCommand({
@@ -76,6 +78,8 @@ export async function redriveQueue(
         MessageSystemAttributeNames: ['ApproximateReceiveCount'],
       }),
     );
+    // A message handled earlier in this run may come back after its visibility timeout: only its newest handle is valid.
+    for (const m of messages) if (unfinished.has(m.MessageId!)) unfinished.set(m.MessageId!, m.ReceiptHandle!);
     const fresh = messages.filter((m) => !seen.has(m.MessageId!));
     if (fresh.length === 0) break;
     for (const message of fresh) {
@@ -84,14 +88,16 @@ export async function redriveQueue(
       if (outcome.outcome === 'applied' || outcome.outcome === 'rejected') {
         await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: target.queueUrl, ReceiptHandle: message.ReceiptHandle }));
       } else {
-        // Visible again at once, for the next redrive or an operator; its receive count keeps growing.
-        await clients.sqs.send(
-          new ChangeMessageVisibilityCommand({ QueueUrl: target.queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }),
-        );
+        unfinished.set(message.MessageId!, message.ReceiptHandle!);
       }
       outcomes.push(outcome);
       options.onOutcome?.(outcome);
     }
+  }
+  // Visible again for the next redrive or an operator, but only now: made visible at once, the next
+  // ReceiveMessage of this very run would take it back (hidden 60 s more, one more receive counted).
+  for (const receiptHandle of unfinished.values()) {
+    await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
   }
   return outcomes;
 }
@@ -114,19 +120,34 @@ async function replay(
   if (receiveCount > maxReceives) {
     return { ...base, requestId: queued.requestId, outcome: 'poison', error: `received ${receiveCount} times (max ${maxReceives})` };
   }
-  const execution = await clients.sfn.send(
-    new StartSyncExecutionCommand({
-      stateMachineArn: target.stateMachineArn,
-      name: executionName(queued.requestId, receiveCount),
-      input: JSON.stringify({ ...queued.request, replay: true }),
-    }),
-  );
+  let execution: StartSyncExecutionCommandOutput;
+  try {
+    execution = await clients.sfn.send(
+      new StartSyncExecutionCommand({
+        stateMachineArn: target.stateMachineArn,
+        name: executionName(queued.requestId, receiveCount),
+        input: JSON.stringify({ ...queued.request, replay: true }),
+      }),
+    );
+  } catch (error) {
+    // Throttled, unavailable, or misconfigured: nothing ran; keep the message and go on with the next one.
+    return { ...base, requestId: queued.requestId, outcome: 'kept', error: `StartSyncExecution failed: ${(error as Error).name}: ${(error as Error).message}` };
+  }
   const common = { ...base, requestId: queued.requestId, executionArn: execution.executionArn };
   if (execution.status !== 'SUCCEEDED') return { ...common, outcome: 'kept', error: `${execution.status}: ${execution.error ?? ''}` };
-  const statusCode = Number(JSON.parse(execution.output ?? '{}').statusCode);
+  const statusCode = responseStatus(execution.output);
   if (statusCode >= 200 && statusCode < 300) return { ...common, outcome: 'applied', statusCode };
   if (statusCode >= 400 && statusCode < 500) return { ...common, outcome: 'rejected', statusCode };
-  return { ...common, outcome: 'kept', statusCode };
+  return { ...common, outcome: 'kept', ...(Number.isNaN(statusCode) ? { error: 'output is not a {statusCode, ...} response' } : { statusCode }) };
+}
+
+/** The statusCode of the workflow's {statusCode, headers, body} output; NaN when it is not one. */
+function responseStatus(output: string | undefined): number {
+  try {
+    return Number(JSON.parse(output ?? '{}').statusCode);
+  } catch {
+    return NaN;
+  }
 }
 
 /** Execution names: at most 80 characters of [A-Za-z0-9-_]; the request id stays findable in the console. */

@@ -1,0 +1,121 @@
+/** Time seams: the real clock, a time-scaled clock, and a fake clock that never really waits. */
+import type { Clock } from './types';
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+/** Real time. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep(ms, signal) {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortReason(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  },
+};
+
+/**
+ * Real time, but every sleep lasts `ms * scale` (e.g. scale 0.001 turns a 10 s backoff into 10 ms),
+ * while now() advances at the virtual rate so timestamps in history stay plausible.
+ */
+export function scaledClock(scale: number): Clock {
+  const origin = Date.now();
+  return {
+    now: () => new Date(origin + (Date.now() - origin) / (scale || 1)),
+    sleep: (ms, signal) => systemClock.sleep(ms * scale, signal),
+  };
+}
+
+interface Timer {
+  at: number;
+  seq: number;
+  resolve: () => void;
+}
+
+/**
+ * Virtual time. sleep() never waits: once the process has nothing else to do (a setImmediate turn),
+ * the earliest pending sleep fires and now() jumps to its deadline. Every requested delay is recorded
+ * in `sleeps` (milliseconds), so tests can assert backoff arithmetic.
+ */
+export class FakeClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private timers: Timer[] = [];
+  private scheduled = false;
+  /** Every sleep requested, in ms, in request order. */
+  readonly sleeps: number[] = [];
+
+  constructor(start: Date | string | number = '2024-01-01T00:00:00.000Z') {
+    this.t = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.t);
+  }
+
+  /** Moves virtual time forward without firing timers early (timers due by then fire on the next turn). */
+  advance(ms: number): void {
+    this.t += ms;
+    this.schedule();
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const timer: Timer = {
+        at: this.t + Math.max(0, ms),
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.timers = this.timers.filter((x) => x !== timer);
+        reject(abortReason(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.timers.push(timer);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.timers.length === 0) return;
+    this.scheduled = true;
+    let seen = this.seq;
+    const tick = () => {
+      // Fire only once a whole turn went by without a new sleep: everything runnable has run.
+      if (this.seq !== seen) {
+        seen = this.seq;
+        setImmediate(tick);
+        return;
+      }
+      this.scheduled = false;
+      if (this.timers.length === 0) return;
+      let first = this.timers[0];
+      for (const x of this.timers) if (x.at < first.at || (x.at === first.at && x.seq < first.seq)) first = x;
+      this.timers = this.timers.filter((x) => x !== first);
+      if (first.at > this.t) this.t = first.at;
+      first.resolve();
+      this.schedule();
+    };
+    setImmediate(tick);
+  }
+}
+
+/** A fake clock (virtual time) starting at `start`. */
+export function fakeClock(start?: Date | string | number): FakeClock {
+  return new FakeClock(start);
+}

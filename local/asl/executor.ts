@@ -1,0 +1,307 @@
+/**
+ * The executor: runs a program (the state machine, a Parallel branch, a Map's ItemProcessor) state by
+ * state, and owns the pipeline every state shares:
+ *   JSONPath: InputPath → Parameters → execute → ResultSelector → Assign → ResultPath → OutputPath
+ *   JSONata:  Arguments → execute → Assign + Output (both see the variables as they were before the state)
+ * plus Retry and Catch, the StateEntered/StateExited events and error decoration.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-input-output-filtering.html
+ */
+import {
+  AslError,
+  ExecutionAbortedError,
+  QueryEvaluationError,
+  RuntimeError,
+  toAslError,
+} from './errors';
+import { NOT_TRUNCATED } from './events';
+import { toJson } from './json';
+import type { JsonataBindings, JsonataTemplate } from './jsonata';
+import type { Evaluator } from './payload';
+import type { Catcher } from './retry';
+import type { EvalEnv } from './refs';
+import type { CompiledPath, Segment } from './jsonpath';
+import { StateCtx, type BaseState, type RunCtx, type StateResult } from './states/base';
+
+/** A compiled list of states with a start: the machine, a branch or an item processor. */
+export interface Program {
+  startAt: string;
+  states: Map<string, BaseState>;
+}
+
+/** How a state ended: its output (and JSON text) and where to go next (undefined: the end). */
+export interface Exit {
+  output: unknown;
+  json: string;
+  next?: string;
+}
+
+const TYPES = ['Pass', 'Task', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map'] as const;
+const STATE_ENTERED = Object.fromEntries(TYPES.map((t) => [t, `${t}StateEntered`])) as Record<string, string>;
+const STATE_EXITED = Object.fromEntries(TYPES.map((t) => [t, `${t}StateExited`])) as Record<string, string>;
+
+const DECORATED = Symbol('decorated');
+const REPORTED = Symbol('reported');
+
+function decorate(err: AslError, state: BaseState, enteredId: number): AslError {
+  const e = err as AslError & { [DECORATED]?: boolean };
+  if (e[DECORATED]) return err;
+  if (err.name === 'States.Runtime' || err.name === 'States.QueryEvaluationError') {
+    const cause = `An error occurred while executing the state '${state.name}' (entered at the event id #${enteredId}). ${err.aslCause ?? ''}`.trimEnd();
+    const copy = err instanceof QueryEvaluationError ? new QueryEvaluationError(cause, err.location) : new RuntimeError(cause);
+    (copy as AslError & { [DECORATED]?: boolean })[DECORATED] = true;
+    return copy;
+  }
+  e[DECORATED] = true;
+  return err;
+}
+
+/**
+ * The cause AWS gives for an InputPath/OutputPath that selects nothing: Jayway's message after the path.
+ * A missing leaf gives "No results for path: $['a']['b']"; a missing intermediate property gives
+ * "Missing property in path $['a']".
+ */
+export function invalidPathError(path: CompiledPath, root: unknown): RuntimeError {
+  const fmt = (segs: Segment[]) => '$' + segs.map((s) => (typeof s === 'number' ? `[${s}]` : `['${s}']`)).join('');
+  const segs = path.segments;
+  let cur = root;
+  let failedAt = segs.length - 1;
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i];
+    const ok =
+      typeof s === 'number'
+        ? Array.isArray(cur) && (s < 0 ? cur.length + s : s) < cur.length && (s < 0 ? cur.length + s : s) >= 0
+        : cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.prototype.hasOwnProperty.call(cur, s);
+    if (!ok) {
+      failedAt = i;
+      break;
+    }
+    cur = typeof s === 'number' ? (cur as unknown[])[s < 0 ? (cur as unknown[]).length + s : s] : (cur as Record<string, unknown>)[s];
+  }
+  const detail =
+    failedAt < segs.length - 1 && typeof segs[failedAt] === 'string'
+      ? `Missing property in path ${fmt(segs.slice(0, failedAt + 1))}`
+      : `No results for path: ${fmt(segs)}`;
+  return new RuntimeError(`Invalid path '${path.source}' : ${detail}`);
+}
+
+export class Executor {
+  /** Runs a program to its end; returns its output or throws the AslError that ended it. */
+  async runProgram(program: Program, input: unknown, rc: RunCtx, inputJson?: string): Promise<unknown> {
+    return (await this.runProgramJson(program, input, rc, inputJson)).output;
+  }
+
+  /** Like runProgram, also returning the output's JSON text (already made for the last StateExited). */
+  async runProgramJson(program: Program, input: unknown, rc: RunCtx, inputJson?: string): Promise<Exit> {
+    let name = program.startAt;
+    let data = input;
+    let json = inputJson;
+    for (;;) {
+      if (rc.cancel.aborted) throw new ExecutionAbortedError();
+      const state = program.states.get(name)!;
+      const r = await this.runState(state, data, rc, json);
+      if (r.next === undefined) return r;
+      name = r.next;
+      data = r.output;
+      json = r.json;
+    }
+  }
+
+  private async runState(state: BaseState, raw: unknown, rc: RunCtx, rawJson: string | undefined): Promise<Exit> {
+    const enteredId = rc.thread.emit(STATE_ENTERED[state.type], 'stateEnteredEventDetails', {
+      input: rawJson ?? toJson(raw),
+      inputDetails: NOT_TRUNCATED,
+      name: state.name,
+    });
+    const ctx = new StateCtx(rc, state, raw, enteredId, rc.exec.recorder.latestTime);
+    try {
+      return state.isJsonata ? await this.pipelineJsonata(state, raw, ctx) : await this.pipelineJsonPath(state, raw, ctx);
+    } catch (e) {
+      if (rc.cancel.aborted && !(e instanceof AslError && e.name !== 'States.Aborted')) throw new ExecutionAbortedError();
+      const err = decorate(toAslError(e), state, enteredId);
+      if (err instanceof QueryEvaluationError && !(err as unknown as Record<symbol, boolean>)[REPORTED]) {
+        (err as unknown as Record<symbol, boolean>)[REPORTED] = true;
+        const details: Record<string, unknown> = { cause: err.aslCause, error: err.name };
+        if (err.location) details.location = err.location;
+        details.state = state.name;
+        rc.thread.emit('EvaluationFailed', 'evaluationFailedEventDetails', details);
+      }
+      if (err.catchable && state.catchers.length > 0 && !(e instanceof ExecutionAbortedError)) {
+        const catcher = state.catchers.find((c) => c.matches(err));
+        if (catcher) return this.applyCatch(state, catcher, err, raw, ctx);
+      }
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- JSONPath
+
+  private inputPath(state: BaseState, raw: unknown): unknown {
+    if (state.inputPath === undefined) return raw;
+    if (state.inputPath === null) return {};
+    const r = state.inputPath.read(raw);
+    if (!r.found) throw invalidPathError(state.inputPath, raw);
+    return r.value;
+  }
+
+  private outputPath(state: BaseState, out: unknown): unknown {
+    if (state.outputPath === undefined) return out;
+    if (state.outputPath === null) return {};
+    const r = state.outputPath.read(out);
+    if (!r.found) throw invalidPathError(state.outputPath, out);
+    return r.value;
+  }
+
+  private evalAssignPath(spec: { names: string[]; fns: Evaluator[] }, env: EvalEnv): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < spec.names.length; i++) out[spec.names[i]] = spec.fns[i](env);
+    return out;
+  }
+
+  private async pipelineJsonPath(state: BaseState, raw: unknown, ctx: StateCtx): Promise<Exit> {
+    const eff = this.inputPath(state, raw);
+    if (state.shape === 'fail') {
+      await state.execute(eff, ctx);
+      throw new RuntimeError('Fail state did not fail');
+    }
+    if (state.shape === 'flow') {
+      const r = await state.execute(eff, ctx);
+      const assignSpec = r.assignPath === undefined ? state.assignPath : r.assignPath ?? undefined;
+      const assigned = assignSpec ? this.evalAssignPath(assignSpec, ctx.env(eff)) : undefined;
+      const output = this.outputPath(state, eff);
+      return this.exit(state, ctx, output, assigned, r.end ? undefined : r.next ?? state.next);
+    }
+    const result =
+      state.retriers.length === 0
+        ? await this.attemptJsonPath(state, eff, ctx)
+        : await this.withRetry(state, ctx, () => this.attemptJsonPath(state, eff, ctx));
+    const assigned = state.assignPath ? this.evalAssignPath(state.assignPath, ctx.env(result)) : undefined;
+    let out: unknown;
+    if (state.resultPath === undefined) out = result;
+    else if (state.resultPath === null) out = raw;
+    else out = state.resultPath.apply(raw, result);
+    out = this.outputPath(state, out);
+    return this.exit(state, ctx, out, assigned, state.next);
+  }
+
+  private async attemptJsonPath(state: BaseState, eff: unknown, ctx: StateCtx): Promise<unknown> {
+    const payload = state.parameters && state.usesParameters ? state.parameters(ctx.env(eff)) : eff;
+    const r = await state.execute(payload, ctx);
+    return state.resultSelector ? state.resultSelector(ctx.env(r.result)) : r.result;
+  }
+
+  // ---------------------------------------------------------------- JSONata
+
+  private async evalAssignJsonata(
+    spec: { names: string[]; templates: JsonataTemplate[] },
+    b: JsonataBindings,
+  ): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < spec.names.length; i++) {
+      const t = spec.templates[i];
+      out[spec.names[i]] = t.constant ? t.value : await t.evaluate(b);
+    }
+    return out;
+  }
+
+  private async pipelineJsonata(state: BaseState, raw: unknown, ctx: StateCtx): Promise<Exit> {
+    if (state.shape === 'fail') {
+      await state.execute(raw, ctx);
+      throw new RuntimeError('Fail state did not fail');
+    }
+    if (state.shape === 'flow') {
+      const r = await state.execute(raw, ctx);
+      const assignSpec = r.assignJsonata === undefined ? state.assignJsonata : r.assignJsonata ?? undefined;
+      const outputT = r.output === undefined ? state.output : r.output ?? undefined;
+      const b = ctx.bindings();
+      const assigned = assignSpec ? await this.evalAssignJsonata(assignSpec, b) : undefined;
+      const output = outputT ? (outputT.constant ? outputT.value : await outputT.evaluate(b)) : raw;
+      return this.exit(state, ctx, output, assigned, r.end ? undefined : r.next ?? state.next);
+    }
+    const result = await this.withRetry(state, ctx, async () => {
+      let payload: unknown = raw;
+      if (state.arguments && state.usesParameters) {
+        payload = state.arguments.constant ? state.arguments.value : await state.arguments.evaluate(ctx.bindings());
+      }
+      return (await state.execute(payload, ctx)).result;
+    });
+    let assigned: Record<string, unknown> | undefined;
+    let output: unknown = result;
+    if (state.assignJsonata || (state.output && !state.output.constant)) {
+      const b = ctx.bindings({ result });
+      if (state.assignJsonata) assigned = await this.evalAssignJsonata(state.assignJsonata, b);
+      if (state.output) output = await state.output.evaluate(b);
+    } else if (state.output) output = state.output.value;
+    else if (state.type === 'Pass') output = raw;
+    return this.exit(state, ctx, output, assigned, state.next);
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  private exit(
+    state: BaseState,
+    ctx: StateCtx,
+    output: unknown,
+    assigned: Record<string, unknown> | undefined,
+    next: string | undefined,
+  ): Exit {
+    const details: Record<string, unknown> = {};
+    if (assigned) {
+      ctx.vars.assign(assigned);
+      const av: Record<string, string> = {};
+      for (const k of Object.keys(assigned)) av[k] = toJson(assigned[k]);
+      details.assignedVariables = av;
+      details.assignedVariablesDetails = NOT_TRUNCATED;
+    }
+    details.name = state.name;
+    const json = toJson(output);
+    details.output = json;
+    details.outputDetails = NOT_TRUNCATED;
+    ctx.thread.emit(STATE_EXITED[state.type], 'stateExitedEventDetails', details);
+    return { output, next, json };
+  }
+
+  private async withRetry(state: BaseState, ctx: StateCtx, attempt: () => Promise<unknown>): Promise<unknown> {
+    if (state.retriers.length === 0) return attempt();
+    const counts = new Array<number>(state.retriers.length).fill(0);
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (e) {
+        if (ctx.cancel.aborted) throw e;
+        const err = toAslError(e);
+        if (!err.retryable) throw err;
+        const i = state.retriers.findIndex((r) => r.matches(err));
+        if (i < 0) throw err;
+        const retrier = state.retriers[i];
+        if (counts[i] >= retrier.maxAttempts) throw err;
+        const delay = retrier.delayMs(counts[i], ctx.exec.random);
+        counts[i]++;
+        ctx.retryCount++;
+        await ctx.exec.clock.sleep(delay, ctx.cancel.signal);
+      }
+    }
+  }
+
+  private async applyCatch(
+    state: BaseState,
+    catcher: Catcher,
+    err: AslError,
+    raw: unknown,
+    ctx: StateCtx,
+  ): Promise<Exit> {
+    const errorOutput = err.toErrorOutput();
+    let assigned: Record<string, unknown> | undefined;
+    let output: unknown;
+    if (state.isJsonata) {
+      const b = ctx.bindings({ errorOutput });
+      if (catcher.assignJsonata) assigned = await this.evalAssignJsonata(catcher.assignJsonata, b);
+      output = catcher.output ? (catcher.output.constant ? catcher.output.value : await catcher.output.evaluate(b)) : errorOutput;
+    } else {
+      if (catcher.assignPath) assigned = this.evalAssignPath(catcher.assignPath, ctx.env(errorOutput));
+      output = catcher.resultPath === null ? raw : catcher.resultPath.apply(raw, errorOutput);
+    }
+    return this.exit(state, ctx, output, assigned, catcher.next);
+  }
+}
+
+export type { StateResult };

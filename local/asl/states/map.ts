@@ -1,0 +1,190 @@
+/**
+ * Map (inline): runs the ItemProcessor (or legacy Iterator) once per item, at most MaxConcurrency at a
+ * time (0 = no limit); the result is the array of iteration outputs, in item order.
+ * Items come from ItemsPath (JSONPath) or Items (JSONata); ItemSelector (or legacy Parameters) shapes
+ * each item with $$.Map.Item.Index/Value. ItemReader, ItemBatcher and ResultWriter (distributed mode
+ * over S3) are rejected at compile time.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
+ */
+import { AslError, ExceedToleratedFailureThresholdError, ExecutionAbortedError, QueryEvaluationError, RuntimeError, toAslError } from '../errors';
+import { invalidPathError, type Program } from '../executor';
+import { Thread } from '../events';
+import { toJson } from '../json';
+import { compileJsonataTemplate, makeBindings, type JsonataTemplate } from '../jsonata';
+import { compilePath, type CompiledPath } from '../jsonpath';
+import { compileTemplate, type Evaluator } from '../payload';
+import type { ContextObject, QueryLanguage } from '../types';
+import { VarScope } from '../variables';
+import { BaseState, resolveNumber, type Def, type StateCtx, type StateResult } from './base';
+
+interface NumberSpec {
+  n?: number;
+  path?: CompiledPath;
+  tmpl?: JsonataTemplate;
+}
+
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class MapState extends BaseState {
+  readonly type = 'Map' as const;
+  readonly shape = 'result' as const;
+  override readonly usesParameters = false;
+  private readonly itemsPath?: CompiledPath;
+  private readonly items?: JsonataTemplate;
+  private readonly itemSelectorPath?: Evaluator;
+  private readonly itemSelectorJsonata?: JsonataTemplate;
+  private readonly maxConcurrency: NumberSpec;
+  private readonly toleratedCount: NumberSpec;
+  private readonly toleratedPercent: NumberSpec;
+
+  constructor(
+    name: string,
+    def: Def,
+    ql: QueryLanguage,
+    readonly processor: Program,
+  ) {
+    super(name, def, ql);
+    const selector = 'ItemSelector' in def ? def.ItemSelector : def.Parameters;
+    if (ql === 'JSONata') {
+      if ('Items' in def) this.items = compileJsonataTemplate(def.Items, 'Items');
+      if (selector !== undefined) this.itemSelectorJsonata = compileJsonataTemplate(selector, 'ItemSelector');
+    } else {
+      this.itemsPath = compilePath((def.ItemsPath as string | undefined) ?? '$');
+      if (selector !== undefined) this.itemSelectorPath = compileTemplate(selector);
+    }
+    const num = (field: string): NumberSpec => {
+      const v = def[field];
+      const p = def[`${field}Path`];
+      return {
+        n: typeof v === 'number' ? v : undefined,
+        path: typeof p === 'string' ? compilePath(p) : undefined,
+        tmpl: typeof v === 'string' ? compileJsonataTemplate(v, field) : undefined,
+      };
+    };
+    this.maxConcurrency = num('MaxConcurrency');
+    this.toleratedCount = num('ToleratedFailureCount');
+    this.toleratedPercent = num('ToleratedFailurePercentage');
+  }
+
+  protected override usesParametersField(): boolean {
+    return false;
+  }
+
+  private async readItems(input: unknown, ctx: StateCtx): Promise<unknown[]> {
+    let items: unknown;
+    if (this.isJsonata) {
+      items = this.items ? (this.items.constant ? this.items.value : await this.items.evaluate(ctx.bindings())) : input;
+      if (!Array.isArray(items)) {
+        throw new QueryEvaluationError(`The Items field must evaluate to a JSON array, but got ${toJson(items)}`, 'Items');
+      }
+      return items;
+    }
+    const r = this.itemsPath!.read(input);
+    if (!r.found) throw invalidPathError(this.itemsPath!, input);
+    if (!Array.isArray(r.value)) {
+      throw new RuntimeError(`Item path ${this.itemsPath!.source} does not point to an array: ${toJson(r.value)}`);
+    }
+    return r.value;
+  }
+
+  private async selectItem(input: unknown, ctx: StateCtx, index: number, value: unknown): Promise<unknown> {
+    if (!this.itemSelectorPath && !this.itemSelectorJsonata) return value;
+    const mapCtx = (): ContextObject => ({ ...ctx.context(), Map: { Item: { Index: index, Value: value } } });
+    if (this.itemSelectorPath) return this.itemSelectorPath({ input, context: mapCtx, vars: ctx.vars });
+    const t = this.itemSelectorJsonata!;
+    if (t.constant) return t.value;
+    return t.evaluate(makeBindings({ input: ctx.rawInput, context: mapCtx() }, ctx.vars.all()));
+  }
+
+  async execute(input: unknown, ctx: StateCtx): Promise<StateResult> {
+    const exec = ctx.exec;
+    const items = await this.readItems(input, ctx);
+    const spec = (x: NumberSpec) => resolveNumber(ctx, input, x.n, x.path, x.tmpl);
+    const maxConc = (await spec(this.maxConcurrency)) ?? 0;
+    const tolCount = await spec(this.toleratedCount);
+    const tolPercent = await spec(this.toleratedPercent);
+    const mapThread = ctx.thread;
+    mapThread.emit('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
+
+    const n = items.length;
+    const results = new Array<unknown>(n);
+    const outer = ctx.cancel;
+    const ac = outer.child();
+    let failure: { err: AslError; thread: Thread } | undefined;
+    let failedCount = 0;
+    const running = new Map<number, Thread>();
+    const tolerated = () => {
+      if (tolCount === undefined && tolPercent === undefined) return false;
+      if (tolCount !== undefined && failedCount <= tolCount) return true;
+      if (tolPercent !== undefined && n > 0 && (failedCount * 100) / n <= tolPercent) return true;
+      return false;
+    };
+
+    const runIteration = async (i: number): Promise<void> => {
+      const thread = new Thread(exec.recorder, mapThread.last);
+      thread.emit('MapIterationStarted', 'mapIterationStartedEventDetails', { index: i, name: this.name });
+      running.set(i, thread);
+      try {
+        const itemInput = await this.selectItem(input, ctx, i, items[i]);
+        results[i] = await exec.executor.runProgram(this.processor, itemInput, {
+          exec,
+          thread,
+          vars: new VarScope(ctx.vars),
+          cancel: ac,
+        });
+        running.delete(i);
+        thread.note('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name: this.name });
+        mapThread.last = thread.last;
+      } catch (e) {
+        running.delete(i);
+        if (e instanceof ExecutionAbortedError && (outer.aborted || failure)) {
+          thread.note('MapIterationAborted', 'mapIterationAbortedEventDetails', { index: i, name: this.name });
+          return;
+        }
+        const err = toAslError(e);
+        thread.note('MapIterationFailed', 'mapIterationFailedEventDetails', { index: i, name: this.name });
+        failedCount++;
+        if (!err.catchable || !tolerated()) {
+          if (!failure) failure = { err, thread };
+          ac.abort(new Error('iteration failed'));
+          return;
+        }
+        results[i] = err.toErrorOutput();
+        mapThread.last = thread.last;
+      }
+    };
+    // Iterations start in index order. The next one starts as soon as the current one completes or
+    // really waits (timer, I/O): iterations that finish at once keep AWS's sequential-looking history,
+    // slow ones overlap up to MaxConcurrency (0 = unbounded).
+    try {
+      const active = new Set<Promise<void>>();
+      for (let i = 0; i < n && !failure && !ac.aborted; i++) {
+        while (maxConc > 0 && active.size >= maxConc) await Promise.race(active);
+        if (failure || ac.aborted) break;
+        const p = runIteration(i);
+        active.add(p);
+        void p.then(() => active.delete(p));
+        await Promise.race([p, yieldTurn()]);
+      }
+      await Promise.all(active);
+    } finally {
+      ac.detach();
+    }
+    if (outer.aborted) throw new ExecutionAbortedError();
+    if (failure) {
+      const f = failure as { err: AslError; thread: Thread };
+      mapThread.last = f.thread.last;
+      mapThread.emit('MapStateFailed');
+      const tolerance = tolCount !== undefined || tolPercent !== undefined;
+      if (tolerance && f.err.catchable) {
+        throw new ExceedToleratedFailureThresholdError('The specified tolerated failure threshold was exceeded');
+      }
+      throw f.err;
+    }
+    mapThread.last = exec.recorder.latest;
+    mapThread.note('MapStateSucceeded');
+    return { result: results };
+  }
+}

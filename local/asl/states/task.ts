@@ -1,0 +1,214 @@
+/**
+ * Task: calls the handler registered for its Resource, with TimeoutSeconds/HeartbeatSeconds, and emits
+ * TaskScheduled/Started/Succeeded/Failed/TimedOut (or the LambdaFunction* events for a plain Lambda ARN).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+ */
+import {
+  AslError,
+  DataLimitExceededError,
+  ExecutionAbortedError,
+  HeartbeatTimeoutError,
+  TimeoutError,
+  UnsupportedResourceError,
+  toAslError,
+} from '../errors';
+import { NOT_TRUNCATED } from '../events';
+import { exceedsBytes, toJson } from '../json';
+import { compileJsonataTemplate, type JsonataTemplate } from '../jsonata';
+import { compilePath, type CompiledPath } from '../jsonpath';
+import type { QueryLanguage, TaskInvocation } from '../types';
+import type { CancelToken } from '../cancel';
+import { BaseState, resolveNumber, type Def, type StateCtx, type StateResult } from './base';
+
+/** 256 KiB: the payload size quota. */
+export const MAX_PAYLOAD_BYTES = 262144;
+
+const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:/;
+
+/** 'arn:aws:states:::aws-sdk:dynamodb:getItem' → { resourceType: 'aws-sdk:dynamodb', resource: 'getItem' }. */
+export function splitResource(arn: string): { resourceType: string; resource: string } {
+  const m = /^arn:[^:]+:states:[^:]*:[^:]*:(.+)$/.exec(arn);
+  if (m) {
+    const rest = m[1];
+    const i = rest.lastIndexOf(':');
+    if (i > 0) return { resourceType: rest.slice(0, i), resource: rest.slice(i + 1) };
+  }
+  return { resourceType: 'unknown', resource: arn };
+}
+
+/**
+ * What a handler receives. A class (not an object literal with getters, which makes V8 build a new
+ * hidden class per task and slowed the hot path ~5x); context and signal are made on first use.
+ */
+class Invocation implements TaskInvocation {
+  beat = false;
+  taskToken?: string;
+  constructor(
+    readonly resource: string,
+    readonly input: unknown,
+    readonly stateName: string,
+    private readonly ctx: StateCtx,
+    private readonly token: CancelToken,
+  ) {}
+  get context() {
+    return this.ctx.context();
+  }
+  get signal(): AbortSignal {
+    return this.token.signal;
+  }
+  heartbeat = (): void => {
+    this.beat = true;
+  };
+}
+
+const TIMED_OUT = Symbol('timeout');
+const HEARTBEAT = Symbol('heartbeat');
+
+export class TaskState extends BaseState {
+  readonly type = 'Task' as const;
+  readonly shape = 'result' as const;
+  readonly resource: string;
+  private readonly isLambdaArn: boolean;
+  private readonly resourceType: string;
+  private readonly resourceName: string;
+  override readonly needsTaskToken: boolean;
+  private readonly timeoutSeconds?: number;
+  private readonly timeoutPath?: CompiledPath;
+  private readonly timeoutTmpl?: JsonataTemplate;
+  private readonly heartbeatSeconds?: number;
+  private readonly heartbeatPath?: CompiledPath;
+  private readonly heartbeatTmpl?: JsonataTemplate;
+
+  constructor(name: string, def: Def, ql: QueryLanguage) {
+    super(name, def, ql);
+    this.resource = def.Resource as string;
+    this.isLambdaArn = LAMBDA_ARN.test(this.resource);
+    const split = splitResource(this.resource);
+    this.resourceType = split.resourceType;
+    this.resourceName = split.resource;
+    this.needsTaskToken = this.resource.endsWith('.waitForTaskToken');
+    if (typeof def.TimeoutSeconds === 'number') this.timeoutSeconds = def.TimeoutSeconds;
+    else if (typeof def.TimeoutSeconds === 'string') this.timeoutTmpl = compileJsonataTemplate(def.TimeoutSeconds, 'TimeoutSeconds');
+    if (typeof def.TimeoutSecondsPath === 'string') this.timeoutPath = compilePath(def.TimeoutSecondsPath);
+    if (typeof def.HeartbeatSeconds === 'number') this.heartbeatSeconds = def.HeartbeatSeconds;
+    else if (typeof def.HeartbeatSeconds === 'string') this.heartbeatTmpl = compileJsonataTemplate(def.HeartbeatSeconds, 'HeartbeatSeconds');
+    if (typeof def.HeartbeatSecondsPath === 'string') this.heartbeatPath = compilePath(def.HeartbeatSecondsPath);
+  }
+
+  private failEvent(ctx: StateCtx, err: AslError): void {
+    const details: Record<string, unknown> = {};
+    if (err.aslCause !== undefined) details.cause = err.aslCause;
+    details.error = err.name;
+    if (this.isLambdaArn) {
+      ctx.thread.emit('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', details);
+    } else {
+      details.resource = this.resourceName;
+      details.resourceType = this.resourceType;
+      ctx.thread.emit('TaskFailed', 'taskFailedEventDetails', details);
+    }
+  }
+
+  async execute(payload: unknown, ctx: StateCtx): Promise<StateResult> {
+    const exec = ctx.exec;
+    const handler = exec.handlers.resolve(this.resource);
+    if (!handler) throw new UnsupportedResourceError(this.resource);
+    const timeout =
+      this.timeoutPath || this.timeoutTmpl
+        ? await resolveNumber(ctx, ctx.rawInput, undefined, this.timeoutPath, this.timeoutTmpl)
+        : this.timeoutSeconds;
+    const heartbeat =
+      this.heartbeatPath || this.heartbeatTmpl
+        ? await resolveNumber(ctx, ctx.rawInput, undefined, this.heartbeatPath, this.heartbeatTmpl)
+        : this.heartbeatSeconds;
+    const params = toJson(payload);
+
+    if (this.isLambdaArn) {
+      const d: Record<string, unknown> = { input: params, inputDetails: NOT_TRUNCATED, resource: this.resource };
+      if (timeout !== undefined) d.timeoutInSeconds = timeout;
+      ctx.thread.emit('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', d);
+      ctx.thread.emit('LambdaFunctionStarted');
+    } else {
+      const d: Record<string, unknown> = { parameters: params, region: exec.region, resource: this.resourceName, resourceType: this.resourceType };
+      if (timeout !== undefined) d.timeoutInSeconds = timeout;
+      if (heartbeat !== undefined) d.heartbeatInSeconds = heartbeat;
+      ctx.thread.emit('TaskScheduled', 'taskScheduledEventDetails', d);
+      ctx.thread.emit('TaskStarted', 'taskStartedEventDetails', { resource: this.resourceName, resourceType: this.resourceType });
+    }
+
+    const outer = ctx.cancel;
+    const timed = timeout !== undefined || heartbeat !== undefined;
+    // The handler's signal: the execution's own token, or a child one when the task can time out.
+    const token = timed ? outer.child() : outer;
+    const invocation = new Invocation(this.resource, payload, this.name, ctx, token);
+    if (ctx.taskToken) invocation.taskToken = ctx.taskToken;
+
+    let result: unknown;
+    const timers = timed ? new AbortController() : undefined;
+    try {
+      if (!timers) {
+        result = await handler(invocation);
+      } else {
+        const racers: Promise<unknown>[] = [Promise.resolve().then(() => handler(invocation))];
+        if (timeout !== undefined) {
+          racers.push(exec.clock.sleep(timeout * 1000, timers.signal).then(() => TIMED_OUT, () => new Promise(() => undefined)));
+        }
+        if (heartbeat !== undefined) {
+          const loop = async (): Promise<symbol> => {
+            for (;;) {
+              await exec.clock.sleep(heartbeat * 1000, timers.signal);
+              if (!invocation.beat) return HEARTBEAT;
+              invocation.beat = false;
+            }
+          };
+          racers.push(loop().catch(() => new Promise(() => undefined)));
+        }
+        result = await Promise.race(racers);
+      }
+    } catch (e) {
+      if (outer.aborted) throw new ExecutionAbortedError();
+      const err = toAslError(e);
+      this.failEvent(ctx, err);
+      throw err;
+    } finally {
+      if (timers) {
+        timers.abort();
+        token.detach();
+      }
+    }
+
+    if (result === TIMED_OUT || result === HEARTBEAT) {
+      token.abort(new Error('task timed out'));
+      const err = result === TIMED_OUT ? new TimeoutError() : new HeartbeatTimeoutError();
+      const details: Record<string, unknown> = { error: err.name };
+      if (this.isLambdaArn) {
+        ctx.thread.emit('LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', details);
+      } else {
+        details.resource = this.resourceName;
+        details.resourceType = this.resourceType;
+        ctx.thread.emit('TaskTimedOut', 'taskTimedOutEventDetails', details);
+      }
+      throw err;
+    }
+
+    const output = toJson(result);
+    if (exceedsBytes(output, MAX_PAYLOAD_BYTES)) {
+      const who = this.isLambdaArn ? this.resource : this.resourceType;
+      const err = new DataLimitExceededError(
+        `The state/task '${who}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+      );
+      this.failEvent(ctx, err);
+      throw err;
+    }
+    if (this.isLambdaArn) {
+      ctx.thread.emit('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output, outputDetails: NOT_TRUNCATED });
+    } else {
+      ctx.thread.emit('TaskSucceeded', 'taskSucceededEventDetails', {
+        output,
+        outputDetails: NOT_TRUNCATED,
+        resource: this.resourceName,
+        resourceType: this.resourceType,
+      });
+    }
+    return { result };
+  }
+}

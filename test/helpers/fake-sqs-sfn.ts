@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { LocalServer, RecordedRequest, Reply, startServer } from './http-server';
+
+/**
+ * A tiny AWS JSON 1.0 endpoint with just what the redrive uses: SQS ReceiveMessage, DeleteMessage,
+ * ChangeMessageVisibility, and Step Functions StartSyncExecution answered by a script.
+ * (A later issue replaces it with the local cloud; keep it small.)
+ */
+export interface StoredMessage {
+  messageId: string;
+  body: string;
+  /** ApproximateReceiveCount: incremented by every receive. */
+  receiveCount: number;
+  /** Epoch ms from which the message can be received again. */
+  visibleAt: number;
+  receiptHandle?: string;
+}
+
+export interface StartSyncExecutionCall {
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  /** The Host header the client sent (PITFALLS #13: must not be sync-127.0.0.1). */
+  host: string;
+}
+
+/** What the scripted state machine does with one execution. */
+export type ExecutionOutcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED' | 'TIMED_OUT'; error?: string; cause?: string }
+  /** StartSyncExecution itself fails (e.g. 500 ServiceUnavailable / 400 StateMachineDoesNotExist). */
+  | { apiError: { httpStatus: number; type: string; message: string } };
+
+export interface FakeSqsSfn {
+  readonly server: LocalServer;
+  readonly url: string;
+  /** The URL of a queue, created empty if it does not exist yet. */
+  queueUrl(name: string): string;
+  /** Puts a message on a queue, optionally as if already received `receiveCount` times. */
+  enqueue(queue: string, body: string, receiveCount?: number): StoredMessage;
+  messages(queue: string): StoredMessage[];
+  readonly executions: StartSyncExecutionCall[];
+  /** Counts SQS calls by operation name, e.g. 'ChangeMessageVisibility'. */
+  calls(operation: string): Record<string, unknown>[];
+  /** Decides the outcome of each StartSyncExecution; defaults to SUCCEEDED with statusCode 200. */
+  script: (call: StartSyncExecutionCall) => ExecutionOutcome;
+  close(): Promise<void>;
+}
+
+const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+const json = (status: number, body: unknown): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify(body) });
+const awsError = (status: number, type: string, message: string): Reply => ({
+  status,
+  headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type },
+  body: JSON.stringify({ __type: type, message }),
+});
+
+export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
+  const queues = new Map<string, StoredMessage[]>();
+  const sqsCalls: { operation: string; input: Record<string, unknown> }[] = [];
+  const executions: StartSyncExecutionCall[] = [];
+  let counter = 0;
+  let baseUrl = '';
+  const queueOf = (queueUrl: unknown): StoredMessage[] | undefined => queues.get(String(queueUrl).replace(`${baseUrl}/000000000000/`, ''));
+
+  const fake = {
+    executions,
+    script: (): ExecutionOutcome => ({ status: 'SUCCEEDED', output: { statusCode: 200, headers: {}, body: '' } }),
+    queueUrl: (name: string) => {
+      if (!queues.has(name)) queues.set(name, []);
+      return `${baseUrl}/000000000000/${name}`;
+    },
+    enqueue(queue: string, body: string, receiveCount = 0) {
+      const message: StoredMessage = { messageId: `msg-${++counter}`, body, receiveCount, visibleAt: 0 };
+      if (!queues.has(queue)) queues.set(queue, []);
+      queues.get(queue)!.push(message);
+      return message;
+    },
+    messages: (queue: string) => queues.get(queue) ?? [],
+    calls: (operation: string) => sqsCalls.filter((c) => c.operation === operation).map((c) => c.input),
+  } as unknown as FakeSqsSfn & { script: FakeSqsSfn['script'] };
+
+  const sqs = (operation: string, input: Record<string, any>): Reply => {
+    sqsCalls.push({ operation, input });
+    const queue = queueOf(input.QueueUrl);
+    if (!queue) return awsError(400, 'com.amazonaws.sqs#QueueDoesNotExist', `The specified queue does not exist: ${input.QueueUrl}`);
+    const byHandle = () => queue.find((m) => m.receiptHandle !== undefined && m.receiptHandle === input.ReceiptHandle);
+    switch (operation) {
+      case 'ReceiveMessage': {
+        const now = Date.now();
+        const wanted: string[] = [...(input.MessageSystemAttributeNames ?? []), ...(input.AttributeNames ?? [])];
+        const withCount = wanted.includes('All') || wanted.includes('ApproximateReceiveCount');
+        const batch = queue.filter((m) => m.visibleAt <= now).slice(0, input.MaxNumberOfMessages ?? 1);
+        for (const m of batch) {
+          m.receiveCount += 1;
+          m.visibleAt = now + (input.VisibilityTimeout ?? 30) * 1000;
+          m.receiptHandle = `rh-${m.messageId}-${m.receiveCount}`;
+        }
+        if (batch.length === 0) return json(200, {});
+        return json(200, {
+          Messages: batch.map((m) => ({
+            MessageId: m.messageId,
+            ReceiptHandle: m.receiptHandle,
+            MD5OfBody: md5(m.body),
+            Body: m.body,
+            ...(withCount ? { Attributes: { ApproximateReceiveCount: String(m.receiveCount) } } : {}),
+          })),
+        });
+      }
+      case 'DeleteMessage': {
+        const m = byHandle();
+        if (!m) return awsError(400, 'com.amazonaws.sqs#ReceiptHandleIsInvalid', 'The receipt handle is not valid');
+        queue.splice(queue.indexOf(m), 1);
+        return json(200, {});
+      }
+      case 'ChangeMessageVisibility': {
+        const m = byHandle();
+        if (!m) return awsError(400, 'com.amazonaws.sqs#ReceiptHandleIsInvalid', 'The receipt handle is not valid');
+        m.visibleAt = Date.now() + Number(input.VisibilityTimeout) * 1000;
+        return json(200, {});
+      }
+      default:
+        return awsError(400, 'com.amazonaws.sqs#UnsupportedOperation', `${operation} is not implemented by this fake`);
+    }
+  };
+
+  const startSyncExecution = (input: Record<string, any>, host: string): Reply => {
+    const call: StartSyncExecutionCall = { stateMachineArn: input.stateMachineArn, name: input.name, input: input.input, host };
+    executions.push(call);
+    const outcome = fake.script(call);
+    if ('apiError' in outcome) return awsError(outcome.apiError.httpStatus, outcome.apiError.type, outcome.apiError.message);
+    const now = Date.now() / 1000;
+    const arn = `${String(input.stateMachineArn).replace(':stateMachine:', ':express:')}:${input.name}:${executions.length}`;
+    return json(200, {
+      executionArn: arn,
+      stateMachineArn: input.stateMachineArn,
+      name: input.name,
+      startDate: now,
+      stopDate: now,
+      status: outcome.status,
+      input: input.input,
+      ...(outcome.status === 'SUCCEEDED' ? { output: JSON.stringify(outcome.output) } : { error: outcome.error, cause: outcome.cause }),
+    });
+  };
+
+  const handle = (request: RecordedRequest): Reply => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const input = JSON.parse(request.body || '{}');
+    if (target.startsWith('AmazonSQS.')) return sqs(target.slice('AmazonSQS.'.length), input);
+    if (target === 'AWSStepFunctions.StartSyncExecution') return startSyncExecution(input, String(request.headers.host));
+    return awsError(400, 'UnknownOperationException', `Unsupported target ${target}`);
+  };
+
+  const server = await startServer(handle);
+  baseUrl = server.url;
+  return Object.assign(fake, { server, url: server.url, close: () => server.close() });
+}

@@ -1,0 +1,37 @@
+/** The time seams: tests never wait on real backoff. */
+import { fakeClock, scaledClock, systemClock } from '../../../local/asl';
+
+describe('clocks', () => {
+  test('fakeClock: sleeps resolve in deadline order, now() jumps, every request is recorded', async () => {
+    const clock = fakeClock('2024-01-01T00:00:00Z');
+    const order: number[] = [];
+    await Promise.all([clock.sleep(3000).then(() => order.push(3)), clock.sleep(1000).then(() => order.push(1)), clock.sleep(2000).then(() => order.push(2))]);
+    expect(order).toEqual([1, 2, 3]);
+    expect(clock.now().toISOString()).toBe('2024-01-01T00:00:03.000Z');
+    expect(clock.sleeps).toEqual([3000, 1000, 2000]);
+  });
+
+  test('fakeClock: an aborted sleep rejects and never fires', async () => {
+    const clock = fakeClock();
+    const ac = new AbortController();
+    const p = clock.sleep(10_000, ac.signal);
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
+    await clock.sleep(1);
+    expect(clock.now().getTime()).toBe(new Date('2024-01-01T00:00:00.000Z').getTime() + 1);
+  });
+
+  test('scaledClock: a 10 s sleep at scale 0.001 takes ~10 ms of real time', async () => {
+    const clock = scaledClock(0.001);
+    const t0 = Date.now();
+    await clock.sleep(10_000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  test('systemClock sleep honours abort', async () => {
+    const ac = new AbortController();
+    const p = systemClock.sleep(60_000, ac.signal);
+    ac.abort(new Error('bye'));
+    await expect(p).rejects.toThrow('bye');
+  });
+});
