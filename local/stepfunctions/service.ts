@@ -275,23 +275,11 @@ function describe(e: ExecutionRecord) {
   };
 }
 
+/** StartSyncExecution's answer: DescribeExecution's fields without redrive ones, plus billing details. */
 function describeSync(e: ExecutionRecord) {
+  const { redriveCount: _count, redriveStatus: _status, ...fields } = describe(e);
   const ms = (e.stopDate?.getTime() ?? Date.now()) - e.startDate.getTime();
-  return {
-    executionArn: e.executionArn,
-    stateMachineArn: e.stateMachineArn,
-    name: e.name,
-    startDate: e.startDate,
-    stopDate: e.stopDate,
-    status: e.status,
-    error: e.error,
-    cause: e.cause,
-    input: e.input,
-    inputDetails: { included: true },
-    output: e.output,
-    outputDetails: e.output === undefined ? undefined : { included: true },
-    billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: Math.max(100, Math.ceil(ms / 100) * 100) },
-  };
+  return { ...fields, billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: Math.max(100, Math.ceil(ms / 100) * 100) } };
 }
 
 function paginate<T>(items: T[], key: string, maxResults?: number, nextToken?: string): any {
