@@ -28,16 +28,22 @@ export function synthesizeApp(cacheDir: string, stackName = 'CrudApi'): Synthesi
   if (fs.existsSync(templateFile)) {
     return { stackName, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')), assemblyDir, cached: true };
   }
-  const building = `${assemblyDir}.building-${process.pid}`;
+  const building = path.join(cacheDir, `building-${key}-${process.pid}`);
   fs.rmSync(building, { recursive: true, force: true });
   const app = new App({ outdir: building, context: readCdkContext() });
   new CrudApiStack(app, stackName);
   app.synth();
-  // Older assemblies are stale: keep only this one. The rename makes the cache entry appear whole or not at all.
-  for (const old of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []) {
-    if (old.startsWith('assembly-')) fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
+  // The rename makes the cache entry appear whole or not at all; another process may have won the race.
+  try {
+    fs.renameSync(building, assemblyDir);
+  } catch (error) {
+    if (!fs.existsSync(templateFile)) throw error;
+    fs.rmSync(building, { recursive: true, force: true });
   }
-  fs.renameSync(building, assemblyDir);
+  // Assemblies of older sources are stale.
+  for (const old of fs.readdirSync(cacheDir)) {
+    if (old.startsWith('assembly-') && old !== `assembly-${key}`) fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
+  }
   return { stackName, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')), assemblyDir, cached: false };
 }
 

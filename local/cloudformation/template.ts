@@ -192,6 +192,8 @@ export class ResolvedTemplate {
         const name = named('LogGroupName');
         return { ref: name, attributes: { Arn: arn('logs', `log-group:${name}:*`) } };
       }
+      case 'AWS::ApiGateway::Stage':
+        return { ref: named('StageName'), attributes: {} };
       case 'AWS::ApiGateway::RestApi':
         return { ref: shortId(logicalId), attributes: { RootResourceId: shortId(`${logicalId}Root`) } };
       case 'AWS::AppConfig::Application':

@@ -8,6 +8,7 @@
  *   X-Amz-Target AWSEvents.<Op>             → EventBridge PutEvents recorder (AWS JSON 1.1)
  *   POST /configurationsessions, GET /configuration → AppConfigData (REST-JSON)
  *   form body (or query string) with Action=  → SQS query protocol (XML)
+ *   POST /2015-03-31/functions/<name>/invocations → Lambda Invoke (LambdaBackend)
  *   /_local/...                             → admin routes (./admin.ts)
  *   GET /                                   → health
  *
@@ -28,6 +29,8 @@ export interface EndpointOptions {
   services: LocalServices;
   /** Handles AWSStepFunctions.* requests; without one they answer UnknownOperationException. */
   stepFunctions?: StepFunctionsBackend;
+  /** Runs Lambda functions for `POST /2015-03-31/functions/<name>/invocations` (Lambda Invoke). */
+  lambda?: LambdaBackend;
   /** Port to listen on (default 4566; 0 picks a free one). */
   port?: number;
   /** Address to listen on (default '127.0.0.1'; use '0.0.0.0' or '::' to accept other machines). */
@@ -36,11 +39,17 @@ export interface EndpointOptions {
   onRequest?: (info: RequestLog) => void;
 }
 
+export interface LambdaBackend {
+  /** Runs the function; throws LambdaFunctionError-like `{errorType, errorMessage, trace}` errors for function errors. */
+  invoke(functionName: string, payload: unknown): Promise<unknown>;
+  has(functionName: string): boolean;
+}
+
 export interface RequestLog {
   requestId: string;
   method: string;
   path: string;
-  service: ServiceName | 'admin' | 'unknown';
+  service: ServiceName | 'admin' | 'lambda' | 'unknown';
   action?: string;
   status: number;
   ms: number;
@@ -142,6 +151,9 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         return handleAdmin(method, url, body, res, { services, stepFunctionsConfigured: !!options.stepFunctions, host: hostHeader });
       }
 
+      const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+      if (invocation && method === 'POST') return handleLambdaInvoke(decodeURIComponent(invocation[1]), body);
+
       const target = header(req, 'x-amz-target');
       if (target) return handleJsonProtocol(target, body);
 
@@ -237,6 +249,40 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         const e = toAwsError('appconfigdata', err);
         log.errorCode = e.code;
         sendRendered(res, e.renderRestJson());
+      }
+    };
+
+    /** Lambda Invoke (REST-JSON): the function's result as the body; a function error is still HTTP 200, flagged by X-Amz-Function-Error. */
+    const handleLambdaInvoke = async (functionRef: string, body: Buffer): Promise<void> => {
+      log.service = 'lambda';
+      log.action = 'Invoke';
+      const name = functionRef.includes(':function:') ? functionRef.split(':function:')[1].split(':')[0] : functionRef;
+      const lambda = options.lambda;
+      if (!lambda || !lambda.has(name)) {
+        log.errorCode = 'ResourceNotFoundException';
+        const message = `Function not found: arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+        return send(res, 404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }, JSON.stringify({ Type: 'User', message }));
+      }
+      let payload: unknown = null;
+      try {
+        payload = body.length ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        log.errorCode = 'InvalidRequestContentException';
+        return send(res, 400, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidRequestContentException' }, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }));
+      }
+      const asynchronous = header(req, 'x-amz-invocation-type') === 'Event';
+      const run = lambda.invoke(name, payload);
+      if (asynchronous) {
+        run.catch((err) => console.error(`Lambda ${name} (async invoke) failed:`, err));
+        return send(res, 202, {}, '');
+      }
+      try {
+        const result = await run;
+        send(res, 200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, JSON.stringify(result ?? null));
+      } catch (err) {
+        const e = err as { errorType?: string; errorMessage?: string; trace?: string[]; message?: string };
+        const errorBody = { errorType: e.errorType ?? 'Error', errorMessage: e.errorMessage ?? e.message ?? String(err), trace: e.trace ?? [] };
+        send(res, 200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' }, JSON.stringify(errorBody));
       }
     };
 

@@ -1,0 +1,63 @@
+/** The HTTP face of a local REST API: node:http in, {@link RestApi} in the middle, the method response out. */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BodyTooLargeError, readBody, send, sendJson } from '../endpoint/http';
+import type { ApiResponse, RestApi } from './rest-api';
+
+export interface ApiServerOptions {
+  api: RestApi;
+  port?: number;
+  host?: string;
+  /** Called after every answered request (access log). */
+  onResponse?: (request: { method: string; path: string }, response: ApiResponse, ms: number) => void;
+}
+
+export interface RunningApiServer {
+  /** The stage URL, e.g. http://127.0.0.1:3000/v1 */
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
+  const { api } = options;
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    readBody(req)
+      .then((body) => api.handle({ method, path: url.pathname, query: url.searchParams, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress }))
+      .then((response) => {
+        send(res, response.statusCode, response.headers, response.body);
+        options.onResponse?.({ method, path: url.pathname }, response, performance.now() - started);
+      })
+      .catch((error) => {
+        if (error instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Request Too Long' });
+        // A bug in the emulation: answer like API Gateway's internal error, and say why in the log.
+        console.error(`local API: ${method} ${url.pathname} failed:`, error);
+        sendJson(res, 500, { message: 'Internal server error' });
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    url: `http://${urlHost}:${port}/${api.stageName}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

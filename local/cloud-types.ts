@@ -1,0 +1,52 @@
+import type { LocalServices } from './services';
+import type { StepFunctionsService } from './stepfunctions/service';
+
+export interface LocalCloudOptions {
+  /** API Gateway port (default 3000; 0 picks a free one). */
+  port?: number;
+  /** AWS-compatible endpoint port (default 4566; 0 picks a free one). */
+  endpointPort?: number;
+  /** Address both servers listen on (default 127.0.0.1). */
+  host?: string;
+  /** Folder for tables, queues, executions and flags (default `.local-cloud`). Ignored with `inMemory`. */
+  dataDir?: string;
+  /** Keep everything in memory (tests, benchmarks). */
+  inMemory?: boolean;
+  /** CloudFormation stack name (default 'CrudApi'). */
+  stackName?: string;
+  /** Run the template's EventBridge schedule rules (the redrive every 5 minutes). Default true. */
+  schedules?: boolean;
+  /** Where progress lines and warnings go (default console.log). */
+  log?: (line: string) => void;
+}
+
+/** One REST resource of the app, as the template deploys it. */
+export interface LocalResource {
+  /** e.g. 'orders' */
+  name: string;
+  stateMachineArn: string;
+  tableName: string;
+  deadLetterQueueUrl: string;
+}
+
+export interface LocalCloud {
+  /** The API's stage URL, e.g. http://127.0.0.1:3000/v1 (paths without the stage prefix work too). */
+  apiUrl: string;
+  /** The AWS-compatible endpoint, e.g. http://127.0.0.1:4566: set AWS_ENDPOINT_URL to it. */
+  endpointUrl: string;
+  /** The stack outputs, resolved to local values (ApiUrl is apiUrl). */
+  outputs: Record<string, string>;
+  resources: LocalResource[];
+  /** Lambda function names by their template logical id prefix, e.g. { FlagsReader: 'CrudApi-FlagsReader...', Redrive: '...' }. */
+  functions: Record<string, string>;
+  /** AppConfig identifiers of the feature flags (for `services.appConfig.setFeatureFlag`). */
+  flags: { application: string; environment: string; configurationProfile: string };
+  /** Resource types and integrations of the template that are not emulated, one line each. */
+  warnings: string[];
+  services: LocalServices;
+  stepFunctions: StepFunctionsService;
+  /** Invokes a Lambda of the template in-process (e.g. the redrive function) and returns its result. */
+  invokeFunction(functionName: string, event?: unknown): Promise<unknown>;
+  /** Stops both servers and closes the data stores (pending writes are flushed). */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,302 @@
+/**
+ * The local cloud: synthesizes the CDK app, reads its CloudFormation template and runs it on this machine.
+ *
+ *   template resource                 → local part
+ *   AWS::DynamoDB::Table              → dynalite table            (local/services/dynamodb)
+ *   AWS::SQS::Queue                   → local queue               (local/services/sqs)
+ *   AWS::AppConfig::*                 → AppConfig store + AppConfigData (local/services/appconfigdata)
+ *   AWS::Events::EventBus / Rule      → PutEvents recorder; rate() schedules run their Lambda targets
+ *   AWS::Lambda::Function             → the bundled asset, in-process (local/lambda/runtime.ts)
+ *   AWS::StepFunctions::StateMachine  → our ASL engine behind the Step Functions API (local/stepfunctions)
+ *   AWS::ApiGateway::*                → REST API emulation rendering the template's VTL (local/apigateway)
+ *
+ * Everything else is listed in `warnings`, never skipped silently.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from '../cdk/paths';
+import { RestApi } from './apigateway/rest-api';
+import { RunningApiServer, startApiServer } from './apigateway/server';
+import type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
+import { ResolvedTemplate } from './cloudformation/template';
+import { RunningEndpoint, startEndpoint } from './endpoint';
+import { awsJsonStringify } from './endpoint/http';
+import { LocalLambda } from './lambda/runtime';
+import { AwsError, LocalServices } from './services';
+import { toAwsError } from './services/errors';
+import { buildIntegrations } from './stepfunctions/integrations';
+import { StepFunctionsService } from './stepfunctions/service';
+import { synthesizeApp } from './synth';
+
+export type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
+
+/** Synthesized assemblies are cached here, next to the @aws-sdk packages the Lambda bundles import. */
+const SYNTH_CACHE = path.join(ROOT, 'node_modules', '.cache', 'local-cloud');
+
+/** Types that have no runtime behaviour locally, and why (one warning line per type). */
+const NOT_EMULATED: Record<string, string> = {
+  'AWS::IAM::Role': 'IAM is not enforced: every call is allowed',
+  'AWS::IAM::Policy': 'IAM is not enforced: every call is allowed',
+  'AWS::Logs::LogGroup': 'logs go to this console; execution history is kept by the local Step Functions',
+  'AWS::CloudWatch::Alarm': 'alarms are not evaluated',
+  'AWS::SQS::QueuePolicy': 'queue policies are not enforced',
+  'AWS::Lambda::Permission': 'resource policies are not enforced',
+  'AWS::ApiGateway::Account': 'account settings (CloudWatch role) have no local effect',
+};
+/** Types consumed by the REST API emulation or with nothing to run. */
+const HANDLED_ELSEWHERE = new Set([
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::Model',
+  'AWS::ApiGateway::RequestValidator',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Stage',
+  'AWS::CDK::Metadata',
+]);
+const APPCONFIG_ORDER = [
+  'AWS::AppConfig::Application',
+  'AWS::AppConfig::Environment',
+  'AWS::AppConfig::ConfigurationProfile',
+  'AWS::AppConfig::DeploymentStrategy',
+  'AWS::AppConfig::HostedConfigurationVersion',
+  'AWS::AppConfig::Deployment',
+];
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stackName = options.stackName ?? 'CrudApi';
+  const host = options.host ?? '127.0.0.1';
+  const warnings: string[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+
+  try {
+    const synth = synthesizeApp(SYNTH_CACHE, stackName);
+    const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory });
+    cleanups.push(() => services.close());
+
+    const lambdas = new Map<string, LocalLambda>();
+    const stepFunctions = new StepFunctionsService({
+      region: 'us-east-1',
+      account: '000000000000',
+      taskHandlers: buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas }),
+      dataDir: services.dataDir && ensureDir(path.join(services.dataDir, 'stepfunctions')),
+    });
+    cleanups.push(() => stepFunctions.close());
+
+    const lambdaBackend = {
+      has: (name: string) => lambdas.has(name),
+      invoke: (name: string, payload: unknown) => {
+        const fn = lambdas.get(name);
+        if (!fn) throw AwsError.of('lambda' as never, 'ResourceNotFoundException', `Function not found: ${name}`);
+        return fn.invoke(payload);
+      },
+    };
+    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host });
+    cleanups.push(() => endpoint.close());
+    const endpointHost = new URL(endpoint.url).host;
+
+    const template = new ResolvedTemplate(synth.template, stackName, { endpointUrl: endpoint.url });
+    const types = new Set(Object.values(synth.template.Resources).map((r) => r.Type));
+
+    for (const { logicalId, properties } of template.resourcesOfType('AWS::DynamoDB::Table')) {
+      const result = await services.dynamodb.createTableFromCloudFormation(properties, { fallbackName: template.ref(logicalId) });
+      noteIgnored(warnings, logicalId, result.ignored);
+    }
+    for (const { logicalId, properties } of template.resourcesOfType('AWS::SQS::Queue')) {
+      const result = services.sqs.createQueueFromCloudFormation(properties, { fallbackName: template.ref(logicalId).split('/').pop(), host: endpointHost });
+      template.setPhysical(logicalId, { ref: result.ref, attributes: result.attributes });
+    }
+    for (const type of APPCONFIG_ORDER) {
+      for (const { logicalId, properties } of template.resourcesOfType(type)) {
+        const result = services.appConfig.applyCloudFormation(type, properties, { logicalId });
+        template.setPhysical(logicalId, { ref: result.ref, attributes: result.attributes });
+      }
+    }
+
+    const baseEnvironment = {
+      AWS_ENDPOINT_URL: endpoint.url,
+      AWS_REGION: template.region,
+      AWS_DEFAULT_REGION: template.region,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    };
+    const functions: Record<string, string> = {};
+    for (const { logicalId, properties: p } of template.resourcesOfType('AWS::Lambda::Function')) {
+      const name = template.ref(logicalId);
+      const codeDir = path.join(synth.assemblyDir, `asset.${String(p.Code?.S3Key ?? '').replace(/\.zip$/, '')}`);
+      if (!p.Code?.S3Key || !fs.existsSync(codeDir)) {
+        warnings.push(`${logicalId}: Lambda code is not a local asset (${JSON.stringify(p.Code)}): not runnable locally`);
+        continue;
+      }
+      lambdas.set(
+        name,
+        new LocalLambda(
+          {
+            functionName: name,
+            functionArn: template.getAtt(logicalId, 'Arn'),
+            codeDir,
+            handler: p.Handler,
+            environment: { ...(p.Environment?.Variables ?? {}), AWS_LAMBDA_FUNCTION_NAME: name },
+            timeoutSeconds: Number(p.Timeout ?? 3),
+            memorySize: Number(p.MemorySize ?? 128),
+          },
+          baseEnvironment,
+        ),
+      );
+      functions[logicalId.replace(/[0-9A-F]{8}$/, '')] = name;
+    }
+
+    const resources: LocalResource[] = [];
+    for (const { logicalId, properties: p } of template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
+      const name = template.ref(logicalId).split(':').pop() as string;
+      const definition = applySubstitutions(readDefinition(p, synth.assemblyDir, logicalId), p.DefinitionSubstitutions ?? {});
+      stepFunctions.createStateMachine({ name, definition, roleArn: p.RoleArn, type: p.StateMachineType ?? 'STANDARD', loggingConfiguration: p.LoggingConfiguration, tracingConfiguration: p.TracingConfiguration });
+      const subs = p.DefinitionSubstitutions ?? {};
+      if (subs.ResourceName) {
+        resources.push({ name: subs.ResourceName, stateMachineArn: template.ref(logicalId), tableName: subs.TableName, deadLetterQueueUrl: subs.QueueUrl });
+      }
+    }
+
+    const timers = scheduleRules(template, lambdas, options.schedules ?? true, warnings, log);
+    cleanups.push(() => timers.forEach(clearInterval));
+
+    const callAwsAction = async (service: string, action: string, body: string) => {
+      try {
+        const request = JSON.parse(body || '{}');
+        let result: unknown;
+        if (service === 'states') {
+          services.faults.check('stepfunctions', action);
+          result = await stepFunctions.handle(action, request);
+        } else if (service === 'dynamodb') result = await services.dynamodb.call(action, request);
+        else if (service === 'sqs') result = await services.sqs.call(action, request, { host: endpointHost });
+        else throw AwsError.of('stepfunctions', 'UnknownOperationException', `The local cloud has no ${service} integration`);
+        return { statusCode: 200, headers: { 'Content-Type': 'application/x-amz-json-1.0' }, body: awsJsonStringify(result) };
+      } catch (error) {
+        const rendered = toAwsError('stepfunctions', error instanceof SyntaxError ? AwsError.of('stepfunctions', 'SerializationException', error.message) : error).renderJson('application/x-amz-json-1.0');
+        return { statusCode: rendered.status, headers: rendered.headers, body: rendered.body };
+      }
+    };
+    let apiServer: RunningApiServer | undefined;
+    const apis = template.resourcesOfType('AWS::ApiGateway::RestApi');
+    if (apis.length > 1) warnings.push(`${apis.slice(1).map((a) => a.logicalId).join(', ')}: only the first REST API is served`);
+    if (apis.length > 0) {
+      const api = new RestApi(template, apis[0].logicalId, callAwsAction);
+      warnings.push(...api.unsupported);
+      apiServer = await startApiServer({
+        api,
+        port: options.port ?? 3000,
+        host,
+        onResponse: (req, res, ms) => log(`${req.method} ${req.path} → ${res.statusCode} (${ms.toFixed(0)} ms) ${res.requestId}`),
+      });
+      cleanups.push(() => apiServer!.close());
+    }
+
+    for (const type of types) {
+      if (NOT_EMULATED[type]) warnings.push(`${type} (${countOf(synth.template, type)}): ${NOT_EMULATED[type]}`);
+      else if (!isEmulated(type)) warnings.push(`${type} (${countOf(synth.template, type)}): not emulated, ignored`);
+    }
+
+    const apiUrl = apiServer?.url ?? '';
+    const outputs = Object.fromEntries(
+      Object.entries(template.outputs()).map(([k, v]) => [k, typeof v === 'string' && v.includes('.execute-api.') ? `${apiUrl}/` : String(v)]),
+    );
+    const flag = (type: string) => template.ref(template.resourcesOfType(type)[0]?.logicalId ?? '');
+    const hasFlags = types.has('AWS::AppConfig::ConfigurationProfile');
+
+    return {
+      apiUrl,
+      endpointUrl: endpoint.url,
+      outputs,
+      resources,
+      functions,
+      flags: hasFlags
+        ? { application: flag('AWS::AppConfig::Application'), environment: flag('AWS::AppConfig::Environment'), configurationProfile: flag('AWS::AppConfig::ConfigurationProfile') }
+        : { application: '', environment: '', configurationProfile: '' },
+      warnings,
+      services,
+      stepFunctions,
+      invokeFunction: (name, event = {}) => lambdaBackend.invoke(name, event),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function isEmulated(type: string): boolean {
+  return (
+    HANDLED_ELSEWHERE.has(type) ||
+    APPCONFIG_ORDER.includes(type) ||
+    ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::Events::Rule'].includes(type)
+  );
+}
+
+function countOf(template: { Resources: Record<string, { Type: string }> }, type: string): number {
+  return Object.values(template.Resources).filter((r) => r.Type === type).length;
+}
+
+function noteIgnored(warnings: string[], logicalId: string, ignored: string[] | undefined): void {
+  if (ignored?.length) warnings.push(`${logicalId}: ${ignored.join(', ')} accepted but not emulated`);
+}
+
+function ensureDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The ASL text of a state machine: inline (Definition / DefinitionString) or the synthesized file asset. */
+function readDefinition(p: Record<string, any>, assemblyDir: string, logicalId: string): string {
+  if (typeof p.DefinitionString === 'string') return p.DefinitionString;
+  if (p.Definition && typeof p.Definition === 'object') return JSON.stringify(p.Definition);
+  const key = p.DefinitionS3Location?.Key;
+  const file = key && path.join(assemblyDir, `asset.${key}`);
+  if (!file || !fs.existsSync(file)) throw new Error(`${logicalId}: state machine definition not found (DefinitionS3Location ${JSON.stringify(p.DefinitionS3Location)})`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** DefinitionSubstitutions: each `${Name}` is replaced by its value, as CloudFormation does. */
+function applySubstitutions(definition: string, substitutions: Record<string, unknown>): string {
+  return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (text, name: string) => (name in substitutions ? String(substitutions[name]) : text));
+}
+
+/** Runs `rate(...)` schedule rules whose targets are Lambda functions of the template. */
+function scheduleRules(template: ResolvedTemplate, lambdas: Map<string, LocalLambda>, enabled: boolean, warnings: string[], log: (line: string) => void): NodeJS.Timeout[] {
+  const timers: NodeJS.Timeout[] = [];
+  for (const { logicalId, properties: p } of template.resourcesOfType('AWS::Events::Rule')) {
+    if (!p.ScheduleExpression) {
+      warnings.push(`${logicalId}: event pattern rules are not emulated (events are recorded, not routed)`);
+      continue;
+    }
+    const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(p.ScheduleExpression);
+    if (!rate) {
+      warnings.push(`${logicalId}: schedule ${p.ScheduleExpression} is not emulated (only rate())`);
+      continue;
+    }
+    if (!enabled || p.State === 'DISABLED') continue;
+    const unit = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }[rate[2]] as number;
+    for (const target of p.Targets ?? []) {
+      const name = String(target.Arn).split(':function:')[1];
+      const fn = name && lambdas.get(name);
+      if (!fn) {
+        warnings.push(`${logicalId}: target ${target.Arn} is not a local Lambda function`);
+        continue;
+      }
+      const event = target.Input ? JSON.parse(target.Input) : {};
+      const timer = setInterval(() => {
+        fn.invoke(event).then(
+          (result) => log(`schedule ${logicalId} → ${name}: ${JSON.stringify(result)}`),
+          (error) => log(`schedule ${logicalId} → ${name} failed: ${error}`),
+        );
+      }, Number(rate[1]) * unit);
+      timer.unref();
+      timers.push(timer);
+    }
+  }
+  return timers;
+}

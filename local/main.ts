@@ -1,0 +1,83 @@
+/**
+ * `npm start`: runs the synthesized app locally.
+ *
+ *   npm start -- [--port 3000] [--endpoint-port 4566] [--host 127.0.0.1] [--data-dir .local-cloud] [--in-memory] [--no-schedules]
+ */
+import { parseArgs } from 'node:util';
+import { startLocalCloud } from './cloud';
+
+const HELP = `Usage: npm start -- [options]
+
+  --port <n>            API Gateway port (default 3000)
+  --endpoint-port <n>   AWS-compatible endpoint port (default 4566)
+  --host <address>      address to listen on (default 127.0.0.1)
+  --data-dir <dir>      where tables, queues, executions and flags persist (default .local-cloud)
+  --in-memory           keep nothing on disk
+  --no-schedules        do not run the template's schedule rules (the 5-minute redrive)
+  --quiet               no access log lines
+  -h, --help            this text`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.PORT ?? '3000' },
+      'endpoint-port': { type: 'string', default: '4566' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string', default: '.local-cloud' },
+      'in-memory': { type: 'boolean', default: false },
+      'no-schedules': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const port = Number(values.port);
+  const endpointPort = Number(values['endpoint-port']);
+  if (!Number.isInteger(port) || !Number.isInteger(endpointPort)) throw new Error('--port and --endpoint-port take numbers');
+
+  const started = performance.now();
+  const quiet = values.quiet;
+  const cloud = await startLocalCloud({
+    port,
+    endpointPort,
+    host: values.host,
+    dataDir: values['data-dir'],
+    inMemory: values['in-memory'],
+    schedules: !values['no-schedules'],
+    log: (line) => {
+      if (!quiet) console.log(line);
+    },
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const lines = [
+    `Local cloud ready in ${seconds} s`,
+    `  API:            ${cloud.apiUrl}/`,
+    ...cloud.resources.map((r) => `                  ${cloud.apiUrl}/${r.name}`),
+    `  AWS endpoint:   ${cloud.endpointUrl}   (export AWS_ENDPOINT_URL=${cloud.endpointUrl})`,
+    `  Data:           ${cloud.services.dataDir ?? 'in memory'}`,
+    ...(cloud.warnings.length ? ['  Not emulated:', ...cloud.warnings.map((w) => `    - ${w}`)] : []),
+  ];
+  console.log(lines.join('\n'));
+
+  const shutdown = (signal: string) => {
+    console.log(`\n${signal}: stopping (data is flushed)…`);
+    cloud.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : error}`);
+  if (error?.code === 'EADDRINUSE') console.error('A port is taken: pass --port / --endpoint-port, or stop the other process.');
+  process.exit(1);
+});
