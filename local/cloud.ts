@@ -99,6 +99,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host });
     cleanups.push(() => endpoint.close());
     const endpointHost = new URL(endpoint.url).host;
+    services.sqs.setDefaultHost(endpointHost);
 
     const template = new ResolvedTemplate(synth.template, stackName, { endpointUrl: endpoint.url });
     const types = new Set(Object.values(synth.template.Resources).map((r) => r.Type));

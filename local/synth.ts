@@ -30,7 +30,8 @@ export function synthesizeApp(cacheDir: string, stackName = 'CrudApi'): Synthesi
   }
   const building = path.join(cacheDir, `building-${key}-${process.pid}`);
   fs.rmSync(building, { recursive: true, force: true });
-  const app = new App({ outdir: building, context: readCdkContext() });
+  // CloudFormation validation (a 5 s WebAssembly pass) is left to `cdk synth` and the CDK tests.
+  const app = new App({ outdir: building, context: readCdkContext(), builtinCloudFormationValidation: false });
   new CrudApiStack(app, stackName);
   app.synth();
   // The rename makes the cache entry appear whole or not at all; another process may have won the race.

@@ -189,7 +189,7 @@ function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-function evalArgs(args: Arg[], env: EvalEnv, field: string): unknown[] {
+function evalArgs(args: Arg[], env: EvalEnv, field: string, source: string): unknown[] {
   const out = new Array(args.length);
   for (let k = 0; k < args.length; k++) {
     const a = args[k];
@@ -198,8 +198,10 @@ function evalArgs(args: Arg[], env: EvalEnv, field: string): unknown[] {
     else {
       const r = a.ref.read(env);
       if (!r.found) {
+        // Recorded on AWS: "The function 'States.Array($.x)' had the following error: The JsonPath
+        // argument for the field '$.x' could not be found in the input '{...}'".
         throw new RuntimeError(
-          `The JSONPath '${a.ref.source}' specified for the field '${field}' could not be found in the input '${toJson(a.ref.kind === 'context' ? env.context() : env.input)}'`,
+          `The function '${source}' had the following error: The JsonPath argument for the field '${a.ref.source}' could not be found in the input '${toJson(a.ref.kind === 'context' ? env.context() : a.ref.kind === 'variable' ? env.vars.all() : env.input)}'`,
         );
       }
       out[k] = r.value;
@@ -218,12 +220,43 @@ function hashOf(name: string, data: unknown, algorithm: unknown): string {
   return createHash(algos[algorithm]).update(data, 'utf8').digest('hex');
 }
 
-/** Seeded PRNG (mulberry32) for States.MathRandom / $random with a seed. */
+/**
+ * java.util.Random, which AWS uses for seeded randomness: `$random(42)` is 0.7275636800328681 on AWS
+ * (as recorded by the Floci project), which is `new java.util.Random(42).nextDouble()`.
+ */
+class JavaRandom {
+  private seed: bigint;
+  constructor(seed: number) {
+    this.seed = (BigInt.asIntN(64, BigInt(Math.trunc(seed))) ^ 0x5deece66dn) & ((1n << 48n) - 1n);
+  }
+  next(bits: number): number {
+    this.seed = (this.seed * 0x5deece66dn + 0xbn) & ((1n << 48n) - 1n);
+    return Number(BigInt.asIntN(32, this.seed >> BigInt(48 - bits)));
+  }
+  nextDouble(): number {
+    return (this.next(26) * 2 ** 27 + this.next(27)) * 2 ** -53;
+  }
+  /** nextInt(bound) for 0 < bound <= 2^31-1. */
+  nextInt(bound: number): number {
+    if ((bound & -bound) === bound) return Number((BigInt(bound) * BigInt(this.next(31))) >> 31n);
+    let bits: number;
+    let val: number;
+    do {
+      bits = this.next(31);
+      val = bits % bound;
+    } while (bits - val + (bound - 1) > 0x7fffffff);
+    return val;
+  }
+}
+
+/** `new java.util.Random(seed).nextDouble()`. */
+export function javaRandomDouble(seed: number): number {
+  return new JavaRandom(seed).nextDouble();
+}
+
+/** A seeded draw in [0, 1) (kept for callers of the old helper). */
 export function seededRandom(seed: number): number {
-  let t = (Math.trunc(seed) + 0x6d2b79f5) | 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return javaRandomDouble(seed);
 }
 
 export function arrayRange(name: string, start: unknown, end: unknown, step: unknown): number[] {
@@ -265,7 +298,7 @@ function formatTemplate(name: string, raw: string, args: unknown[]): string {
 
 function makeCall(name: string, args: Arg[], source: string): CompiledIntrinsic {
   const impl = (env: EvalEnv, field: string): unknown => {
-    const v = evalArgs(args, env, field);
+    const v = evalArgs(args, env, field, source);
     switch (name) {
       case 'States.Format': {
         const first = args[0];
@@ -332,13 +365,15 @@ function makeCall(name: string, args: Arg[], source: string): CompiledIntrinsic 
       }
       case 'States.MathRandom': {
         // Numbers are rounded to integers first, as AWS does (recorded: MathRandom(12.5, 44.51) works).
+        // The end is exclusive; with a seed the draw is java.util.Random(seed).nextInt(end - start).
         const [a, b, seed] = v;
         if (typeof a !== 'number' || typeof b !== 'number') fail(name, 'start and end must be numbers');
         if (v.length === 3 && typeof seed !== 'number') fail(name, 'the seed must be a number');
         const start = Math.round(a);
         const end = Math.round(b);
-        const r = v.length === 3 ? seededRandom(Math.round(seed as number)) : Math.random();
-        return Math.floor(start + r * (end - start));
+        if (end <= start) fail(name, 'the end must be greater than the start');
+        if (v.length === 3 && end - start <= 0x7fffffff) return start + new JavaRandom(Math.round(seed as number)).nextInt(end - start);
+        return Math.floor(start + Math.random() * (end - start));
       }
       case 'States.MathAdd': {
         // Each argument is rounded (half up, like Java's Math.round) before adding, as recorded on AWS:

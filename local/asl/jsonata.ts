@@ -1,12 +1,25 @@
 /**
- * JSONata for Step Functions: `{% expr %}` strings, compiled once. AWS runs JSONata 2.0.6 without `$eval`,
- * plus $partition, $range, $hash, $random, $uuid and $parse.
+ * JSONata for Step Functions: `{% %}` templates, compiled once per definition. AWS runs JSONata (jsonata-js)
+ * without `$eval`, plus $partition, $range, $hash, $random, $uuid and $parse.
  * https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
+ *
+ * Speed: most expressions in real machines are paths ($states.input.a, $var.b), literals, object/array
+ * constructors, comparisons and a few pure functions ($merge, $string, $exists...). Those are evaluated
+ * here synchronously, with jsonata's exact semantics, and anything else (or any value the fast evaluator
+ * is unsure about) falls back to jsonata itself. Templates evaluate synchronously when they can
+ * (`run()` returns a value, not a Promise), so the executor awaits only when jsonata really ran.
+ *
+ * Fidelity (recorded on AWS, see test/local/asl/jsonata-errors.test.ts):
+ * - a field is named by its path in the state, with `/` before each object key and `[i]` per array index:
+ *   `Output/v`, `Arguments/Input/id`, `Assign/x`, `Choices[1]/Condition`, `Catch[0]/Output/a`;
+ * - an expression that throws fails with "The JSONata expression '<expr>' specified for the field
+ *   '<field>' threw an error during evaluation. <CODE>: <message>" (": <message>" when jsonata gives no code);
+ * - one that returns nothing: "... specified for the field '<field>' returned nothing (undefined).".
  */
 import jsonata from 'jsonata';
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryEvaluationError } from './errors';
-import { arrayPartition, arrayRange, seededRandom } from './intrinsics';
+import { javaRandomDouble } from './intrinsics';
 import { deepFreeze, isPlainObject } from './json';
 
 export function isJsonataString(v: unknown): v is string {
@@ -21,130 +34,418 @@ export interface StatesBinding {
   errorOutput?: unknown;
 }
 
-/** The variables plus `states`, as one flat object (jsonata binds own keys only). */
-export type JsonataBindings = Record<string, unknown> & { states: StatesBinding };
+/**
+ * What an expression sees: `$states` and the workflow variables. The flat object jsonata wants
+ * (variables + `states`) is only built when an expression falls back to jsonata.
+ */
+export class JsonataScope {
+  private merged?: Record<string, unknown>;
+  constructor(
+    readonly states: StatesBinding,
+    readonly vars: Record<string, unknown>,
+  ) {}
 
-export function makeBindings(states: StatesBinding, vars: Record<string, unknown>): JsonataBindings {
-  const b = { ...vars } as JsonataBindings;
-  b.states = states;
-  return b;
-}
-
-class SfnFunctionError extends Error {}
-
-const HASH_ALGOS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
-
-function wrapIntrinsic<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw new SfnFunctionError((e as Error).message);
+  /** The bindings object for jsonata (own keys only): the variables plus `states`. */
+  bindings(): Record<string, unknown> {
+    if (this.merged) return this.merged;
+    const b: Record<string, unknown> = {};
+    for (const k in this.vars) b[k] = this.vars[k];
+    b.states = plainStates(this.states);
+    return (this.merged = b);
   }
 }
 
-/** The Step Functions additions to JSONata. */
+/** `$states` as a plain object (its `context` may be a lazy getter on the binding). */
+function plainStates(s: StatesBinding): Record<string, unknown> {
+  const o: Record<string, unknown> = { input: s.input, context: s.context };
+  if ('result' in s) o.result = s.result;
+  if ('errorOutput' in s) o.errorOutput = s.errorOutput;
+  return o;
+}
+
+export type JsonataBindings = JsonataScope;
+
+export function makeBindings(states: StatesBinding, vars: Record<string, unknown>): JsonataScope {
+  return new JsonataScope(states, vars);
+}
+
+/** An error raised by a Step Functions function, shaped like jsonata's own ({code, message}). */
+function sfnError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+const HASH_ALGOS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+/** AWS rounds a non-integer argument towards zero ($range(-1.7, 2, 1) starts at -1). */
+function towardsZero(n: number): number {
+  return Math.trunc(n);
+}
+
+/**
+ * The Step Functions additions to JSONata. Edge cases as measured on AWS (reported by the Floci project,
+ * which compares against real Step Functions): several arguments make the function return nothing
+ * rather than fail (an empty array or a zero chunk size for $partition; a missing or wrong-signed step for
+ * $range; a missing algorithm for $hash), $range collapses a one-element range to the number, an unknown
+ * hash algorithm or invalid JSON raises D3137, and $random(seed) draws from java.util.Random(seed).
+ */
 const SFN_FUNCTIONS: [string, (...args: any[]) => unknown, string][] = [
-  ['partition', (arr: unknown[], size: number) => wrapIntrinsic(() => arrayPartition('$partition', arr, size)), '<an:a>'],
-  ['range', (start: number, end: number, step: number) => wrapIntrinsic(() => arrayRange('$range', start, end, step)), '<nnn:a<n>>'],
+  [
+    'partition',
+    (arr: unknown[] | undefined, size?: number) => {
+      if (arr === undefined) return undefined;
+      if (arr.length === 0) return undefined;
+      if (size === undefined) return [arr];
+      const n = towardsZero(size);
+      if (n < 0) throw sfnError('D3137', 'Second argument must be zero or greater');
+      if (n === 0) return undefined;
+      const out: unknown[][] = [];
+      for (let k = 0; k < arr.length; k += n) out.push(arr.slice(k, k + n));
+      return out;
+    },
+    '<a?n?:a>',
+  ],
+  [
+    'range',
+    (start: number, end: number, step?: number) => {
+      const a = towardsZero(start);
+      const b = towardsZero(end);
+      if (step === undefined) return undefined;
+      const s = towardsZero(step);
+      if (s === 0 || (s > 0 && a > b) || (s < 0 && a < b)) return undefined;
+      if (a === b) return a;
+      const count = Math.floor((b - a) / s) + 1;
+      if (count > 360145) throw sfnError('D3137', 'Expression evaluation memory limit exceeded');
+      const out = new Array<number>(count);
+      for (let k = 0; k < count; k++) out[k] = a + k * s;
+      return out;
+    },
+    '<nnn?:a<n>>',
+  ],
   [
     'hash',
-    (data: string, algorithm: string) => {
-      if (!(algorithm in HASH_ALGOS)) throw new SfnFunctionError(`Unsupported hash algorithm: ${algorithm}`);
+    (data: string, algorithm?: string) => {
+      if (algorithm === undefined) return undefined;
+      if (!(algorithm in HASH_ALGOS)) {
+        throw sfnError('D3137', `Hash algorithm '${algorithm}' must be one of SHA-1, SHA-384, SHA-256, SHA-512, MD5`);
+      }
       return createHash(HASH_ALGOS[algorithm]).update(data, 'utf8').digest('hex');
     },
-    '<ss:s>',
+    '<ss?:s>',
   ],
-  ['random', (seed?: number) => (seed === undefined ? Math.random() : seededRandom(seed)), '<n?:n>'],
+  ['random', (seed?: number) => (seed === undefined ? Math.random() : javaRandomDouble(towardsZero(seed))), '<n?:n>'],
   ['uuid', () => randomUUID(), '<:s>'],
   [
     'parse',
-    (s: string) => {
+    (s: string | undefined) => {
+      if (s === undefined) return undefined;
       try {
         return JSON.parse(s);
       } catch {
-        throw new SfnFunctionError(`Unable to parse the JSON string: ${s}`);
+        throw sfnError('D3137', 'Invalid JSON');
       }
     },
-    '<s:j>',
+    '<s?:j>',
   ],
 ];
 
+// ------------------------------------------------------------------------------------------ fast path
+
 /** Returned by a fast evaluator when it cannot decide: the expression then runs through jsonata. */
 const FALLBACK = Symbol('fallback');
-type Fast = (b: JsonataBindings) => unknown;
+type Fast = (s: JsonataScope) => unknown;
 
 const SIMPLE_KEYS = new Set(['value', 'type', 'position']);
 function isSimpleNode(n: any): boolean {
-  return Object.keys(n).every((k) => SIMPLE_KEYS.has(k));
+  for (const k in n) if (!SIMPLE_KEYS.has(k)) return false;
+  return true;
 }
+function hasOnly(n: any, keys: string[]): boolean {
+  for (const k in n) if (!keys.includes(k)) return false;
+  return true;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function lookupVar(b: JsonataBindings, name: string): unknown {
-  return Object.prototype.hasOwnProperty.call(b, name) ? b[name] : FALLBACK;
+function lookupVar(s: JsonataScope, name: string): unknown {
+  if (name === 'states') return s.states;
+  return hasOwn.call(s.vars, name) ? s.vars[name] : FALLBACK;
 }
 
+/** A JSON-ish value the fast path may hand on unchanged (no functions, no non-finite numbers at the top). */
+function isPrim(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** jsonata's $string for values it can render exactly (JSON with integer-or-15-digit numbers). */
+function fastString(v: unknown): unknown {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return FALLBACK;
+    return JSON.stringify(Number.isInteger(v) ? v : Number(v.toPrecision(15)));
+  }
+  if (typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'object') {
+    if (!plainJson(v, 0)) return FALLBACK;
+    return JSON.stringify(v, (_k, val) => (typeof val === 'number' && !Number.isInteger(val) ? Number(val.toPrecision(15)) : val));
+  }
+  return FALLBACK;
+}
+
+/** A plain JSON tree (objects, arrays, strings, finite numbers, booleans, null), not too deep. */
+function plainJson(v: unknown, depth: number): boolean {
+  if (v === null) return true;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object': {
+      if (depth > 64) return false;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!plainJson(v[i], depth + 1)) return false;
+        return true;
+      }
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined && !plainJson(x, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+const COMPARE_OPS = new Set(['=', '!=', '<', '>', '<=', '>=']);
+const ARITH_OPS = new Set(['+', '-', '*', '/', '%']);
+
+/** Functions evaluated without jsonata (each checks its argument types and falls back otherwise). */
+const FAST_FUNCTIONS: Record<string, { arity: number; fn: (args: unknown[]) => unknown }> = {
+  not: {
+    arity: 1,
+    fn: ([v]) => (typeof v === 'boolean' ? !v : FALLBACK),
+  },
+  exists: {
+    arity: 1,
+    fn: ([v]) => v !== undefined,
+  },
+  string: {
+    arity: 1,
+    fn: ([v]) => fastString(v),
+  },
+  merge: {
+    arity: 1,
+    fn: ([v]) => {
+      if (v === undefined) return undefined;
+      const list = Array.isArray(v) ? v : [v];
+      const out: Record<string, unknown> = {};
+      for (const o of list) {
+        if (!isPlain(o)) return FALLBACK;
+        for (const k in o) out[k] = o[k];
+      }
+      return out;
+    },
+  },
+  count: {
+    arity: 1,
+    fn: ([v]) => (v === undefined ? 0 : Array.isArray(v) ? v.length : 1),
+  },
+  length: {
+    arity: 1,
+    fn: ([v]) => {
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string') return FALLBACK;
+      let n = 0;
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars
+      for (const _ of v) n++;
+      return n;
+    },
+  },
+  uppercase: {
+    arity: 1,
+    fn: ([v]) => (v === undefined ? undefined : typeof v === 'string' ? v.toUpperCase() : FALLBACK),
+  },
+  lowercase: {
+    arity: 1,
+    fn: ([v]) => (v === undefined ? undefined : typeof v === 'string' ? v.toLowerCase() : FALLBACK),
+  },
+  lookup: {
+    arity: 2,
+    fn: ([o, k]) => {
+      if (typeof k !== 'string' || Array.isArray(o)) return FALLBACK;
+      if (o === undefined) return undefined;
+      if (!isPlain(o)) return o === null || typeof o !== 'object' ? undefined : FALLBACK;
+      return hasOwn.call(o, k) ? o[k] : undefined;
+    },
+  },
+};
+
 /**
- * A fast path for the expressions most states use ($states.input.a.b, $var, literals, = != < > <= >=,
- * and/or, $not, $exists), evaluated directly with jsonata's semantics; anything else, or any value it
- * is unsure about (arrays along a path, objects compared...), falls back to jsonata itself.
+ * Compiles the subset of JSONata evaluated without jsonata: `$states.input.a.b` / `$var.x` paths through
+ * objects, literals, `{...}` / `[...]` constructors, `= != < > <= >=`, `and`/`or`, `+ - * / %`, `&`,
+ * `?:`, unary `-`, and the functions above. Returns null when the expression is outside the subset.
  */
 function compileFast(n: any): Fast | null {
   if (!n || typeof n !== 'object') return null;
   switch (n.type) {
     case 'string':
     case 'number':
-    case 'value':
+    case 'value': {
       if (!isSimpleNode(n)) return null;
-      return () => n.value;
+      const v = n.value;
+      return () => v;
+    }
     case 'variable': {
       if (!isSimpleNode(n) || n.value === '') return null;
       const name = n.value as string;
-      return (b) => lookupVar(b, name);
+      return (s) => lookupVar(s, name);
     }
     case 'path': {
       const steps = n.steps as any[];
-      if (n.keepSingletonArray || !steps || steps.length < 2 || steps[0].type !== 'variable' || !isSimpleNode(steps[0]) || steps[0].value === '') return null;
-      if (!steps.slice(1).every((st) => st.type === 'name' && isSimpleNode(st))) return null;
+      if (!hasOnly(n, ['type', 'steps', 'position']) || !steps || steps.length < 2) return null;
+      if (steps[0].type !== 'variable' || !isSimpleNode(steps[0]) || steps[0].value === '') return null;
+      for (let i = 1; i < steps.length; i++) if (steps[i].type !== 'name' || !isSimpleNode(steps[i])) return null;
       const root = steps[0].value as string;
       const names = steps.slice(1).map((st) => st.value as string);
-      return (b) => {
-        let cur = lookupVar(b, root);
+      const len = names.length;
+      return (s) => {
+        let cur = lookupVar(s, root);
         if (cur === FALLBACK) return FALLBACK;
-        for (let i = 0; i < names.length; i++) {
+        for (let i = 0; i < len; i++) {
           if (cur === undefined) return undefined;
+          if (cur === null || typeof cur !== 'object') return undefined;
           if (Array.isArray(cur)) return FALLBACK;
-          if (!isPlain(cur)) return cur === null || typeof cur !== 'object' ? undefined : FALLBACK;
-          cur = cur[names[i]];
+          const o = cur as Record<string, unknown>;
+          cur = hasOwn.call(o, names[i]) ? o[names[i]] : undefined;
         }
+        if (typeof cur === 'function') return FALLBACK;
         return cur;
       };
     }
+    case 'unary': {
+      if (n.value === '-') {
+        if (!hasOnly(n, ['type', 'value', 'position', 'expression'])) return null;
+        const e = compileFast(n.expression);
+        if (!e) return null;
+        return (s) => {
+          const v = e(s);
+          if (v === undefined) return undefined;
+          return typeof v === 'number' ? -v : FALLBACK;
+        };
+      }
+      if (n.value === '[') {
+        if (!hasOnly(n, ['type', 'value', 'position', 'expressions', 'consarray'])) return null;
+        const items = (n.expressions as any[]).map(compileFast);
+        if (items.some((f) => !f)) return null;
+        const nested = (n.expressions as any[]).map((x) => x.type === 'unary' && x.value === '[');
+        const k = items.length;
+        return (s) => {
+          const out: unknown[] = [];
+          for (let i = 0; i < k; i++) {
+            const v = items[i]!(s);
+            if (v === FALLBACK) return FALLBACK;
+            if (v === undefined) continue;
+            // jsonata appends (flattens) the value of any item that is not itself an array constructor
+            if (!nested[i] && Array.isArray(v)) {
+              for (let j = 0; j < v.length; j++) out.push(v[j]);
+            } else out.push(v);
+          }
+          return out;
+        };
+      }
+      if (n.value === '{') {
+        if (!hasOnly(n, ['type', 'value', 'position', 'lhs'])) return null;
+        const pairs = n.lhs as any[][];
+        const keys: string[] = [];
+        const vals: Fast[] = [];
+        for (const [kn, vn] of pairs) {
+          if (kn.type !== 'string' || !isSimpleNode(kn)) return null;
+          if (keys.includes(kn.value)) return null; // D1009 in jsonata
+          if (kn.value === '_jsonata_lambda' || kn.value === '_jsonata_function') return null;
+          const f = compileFast(vn);
+          if (!f) return null;
+          keys.push(kn.value);
+          vals.push(f);
+        }
+        const k = keys.length;
+        return (s) => {
+          const out: Record<string, unknown> = {};
+          for (let i = 0; i < k; i++) {
+            const v = vals[i](s);
+            if (v === FALLBACK) return FALLBACK;
+            if (v !== undefined) out[keys[i]] = v;
+          }
+          return out;
+        };
+      }
+      return null;
+    }
+    case 'condition': {
+      if (!hasOnly(n, ['type', 'position', 'condition', 'then', 'else'])) return null;
+      const c = compileFast(n.condition);
+      const t = compileFast(n.then);
+      const e = n.else !== undefined ? compileFast(n.else) : () => undefined;
+      if (!c || !t || !e) return null;
+      return (s) => {
+        const v = c(s);
+        if (v === FALLBACK || (v !== undefined && typeof v !== 'boolean')) return FALLBACK;
+        return v ? t(s) : e(s);
+      };
+    }
     case 'binary': {
+      if (!hasOnly(n, ['type', 'value', 'position', 'lhs', 'rhs'])) return null;
       const op = n.value as string;
-      if (!['=', '!=', '<', '>', '<=', '>=', 'and', 'or'].includes(op)) return null;
       const l = compileFast(n.lhs);
       const r = compileFast(n.rhs);
       if (!l || !r) return null;
       if (op === 'and' || op === 'or') {
-        return (b) => {
-          const a = l(b);
+        return (s) => {
+          const a = l(s);
           if (a === FALLBACK || (a !== undefined && typeof a !== 'boolean')) return FALLBACK;
           if (op === 'and' && !a) return false;
           if (op === 'or' && a) return true;
-          const c = r(b);
+          const c = r(s);
           if (c === FALLBACK || (c !== undefined && typeof c !== 'boolean')) return FALLBACK;
           return !!c;
         };
       }
-      return (b) => {
-        const a = l(b);
-        const c = r(b);
+      if (op === '&') {
+        return (s) => {
+          const a = l(s);
+          const c = r(s);
+          if (a === FALLBACK || c === FALLBACK) return FALLBACK;
+          // jsonata casts each side with $string (undefined is '')
+          const x = a === undefined ? '' : fastString(a);
+          const y = c === undefined ? '' : fastString(c);
+          if (x === FALLBACK || y === FALLBACK) return FALLBACK;
+          return (x as string) + (y as string);
+        };
+      }
+      if (ARITH_OPS.has(op)) {
+        return (s) => {
+          const a = l(s);
+          const c = r(s);
+          if (a === FALLBACK || c === FALLBACK) return FALLBACK;
+          if ((a !== undefined && typeof a !== 'number') || (c !== undefined && typeof c !== 'number')) return FALLBACK;
+          if (a === undefined || c === undefined) return undefined;
+          const x = a as number;
+          const y = c as number;
+          const v = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : x % y;
+          return Number.isFinite(v) ? v : FALLBACK;
+        };
+      }
+      if (!COMPARE_OPS.has(op)) return null;
+      return (s) => {
+        const a = l(s);
+        const c = r(s);
         if (a === FALLBACK || c === FALLBACK) return FALLBACK;
-        const prim = (v: unknown) => v === undefined || v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-        if (!prim(a) || !prim(c)) return FALLBACK;
+        if (!isPrim(a) || !isPrim(c)) return FALLBACK;
         if (op === '=' || op === '!=') {
           if (a === undefined || c === undefined) return false;
           return op === '=' ? a === c : a !== c;
@@ -160,35 +461,39 @@ function compileFast(n: any): Fast | null {
       };
     }
     case 'function': {
+      if (!hasOnly(n, ['type', 'value', 'position', 'arguments', 'procedure'])) return null;
       const proc = n.procedure;
-      if (!proc || proc.type !== 'variable' || !Array.isArray(n.arguments) || n.arguments.length !== 1) return null;
-      const arg = compileFast(n.arguments[0]);
-      if (!arg) return null;
-      if (proc.value === 'not') {
-        return (b) => {
-          if (Object.prototype.hasOwnProperty.call(b, 'not')) return FALLBACK;
-          const v = arg(b);
-          return typeof v === 'boolean' ? !v : FALLBACK;
-        };
-      }
-      if (proc.value === 'exists') {
-        return (b) => {
-          if (Object.prototype.hasOwnProperty.call(b, 'exists')) return FALLBACK;
-          const v = arg(b);
-          return v === FALLBACK ? FALLBACK : v !== undefined;
-        };
-      }
-      return null;
+      if (!proc || proc.type !== 'variable' || !isSimpleNode(proc) || !Array.isArray(n.arguments)) return null;
+      const name = proc.value as string;
+      const def = hasOwn.call(FAST_FUNCTIONS, name) ? FAST_FUNCTIONS[name] : undefined;
+      if (!def || n.arguments.length !== def.arity) return null;
+      const args = (n.arguments as any[]).map(compileFast);
+      if (args.some((a) => !a)) return null;
+      const k = args.length;
+      return (s) => {
+        if (hasOwn.call(s.vars, name)) return FALLBACK; // a variable shadows the function
+        const vals = new Array<unknown>(k);
+        for (let i = 0; i < k; i++) {
+          const v = args[i]!(s);
+          if (v === FALLBACK) return FALLBACK;
+          vals[i] = v;
+        }
+        return def.fn(vals);
+      };
     }
     default:
       return null;
   }
 }
 
+// ------------------------------------------------------------------------------------------ compile
+
 export interface CompiledJsonata {
   readonly source: string;
   readonly field: string;
-  evaluate(b: JsonataBindings): Promise<unknown>;
+  /** The value, or a Promise when jsonata itself had to run. Throws/rejects with QueryEvaluationError. */
+  run(s: JsonataScope): unknown;
+  evaluate(s: JsonataScope): Promise<unknown>;
 }
 
 function walk(node: any, visit: (n: any) => void): void {
@@ -201,10 +506,40 @@ function walk(node: any, visit: (n: any) => void): void {
   }
 }
 
-/** Compiles one `{% %}` string (with the braces). Throws Error with a message on a syntax error or on `$eval`. */
-export function compileJsonata(text: string, field: string): CompiledJsonata {
-  const source = text.slice(2, -2).trim();
-  if (source === '') throw new Error(`empty JSONata expression in ${field}`);
+/** The cause AWS gives for an expression that threw: jsonata's code and message after a sentence. */
+export function thrownCause(source: string, field: string, e: unknown): string {
+  const err = e as { message?: unknown; code?: unknown };
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  const head = `The JSONata expression '${source}' specified for the field '${field}' threw an error during evaluation`;
+  return typeof err?.code === 'string' && err.code ? `${head}. ${err.code}: ${message}` : `${head}: ${message}`;
+}
+
+/** JSON has no non-finite numbers: AWS writes them as the strings JavaScript names them by. */
+function finiteOrName(v: unknown, depth = 0): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (v === null || typeof v !== 'object' || depth > 200) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = finiteOrName(v[i], depth + 1);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return out ?? v;
+  }
+  let out: Record<string, unknown> | undefined;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = finiteOrName(o[k], depth + 1);
+    if (x !== o[k]) (out ??= { ...o })[k] = x;
+  }
+  return out ?? v;
+}
+
+const compiledCache = new Map<string, { expr: jsonata.Expression; fast: Fast | null }>();
+
+function parseOnce(source: string, field: string): { expr: jsonata.Expression; fast: Fast | null } {
+  const hit = compiledCache.get(source);
+  if (hit) return hit;
   let expr: jsonata.Expression;
   try {
     expr = jsonata(source);
@@ -217,32 +552,53 @@ export function compileJsonata(text: string, field: string): CompiledJsonata {
     }
   });
   for (const [name, fn, sig] of SFN_FUNCTIONS) expr.registerFunction(name, fn, sig);
-  const fast = compileFast(expr.ast());
+  const entry = { expr, fast: compileFast(expr.ast()) };
+  if (compiledCache.size > 5000) compiledCache.clear();
+  compiledCache.set(source, entry);
+  return entry;
+}
+
+/** Compiles one `{% %}` string (with the braces). Throws Error with a message on a syntax error or on `$eval`. */
+export function compileJsonata(text: string, field: string): CompiledJsonata {
+  const source = text.slice(2, -2).trim();
+  if (source === '') throw new Error(`empty JSONata expression in ${field}`);
+  const { expr, fast } = parseOnce(source, field);
+
+  const check = (result: unknown, fromJsonata: boolean): unknown => {
+    if (result === undefined) {
+      throw new QueryEvaluationError(`The JSONata expression '${source}' specified for the field '${field}' returned nothing (undefined).`, field);
+    }
+    if (typeof result === 'function' || (typeof result === 'object' && result !== null && ((result as Record<string, unknown>)._jsonata_lambda || (result as Record<string, unknown>)._jsonata_function))) {
+      throw new QueryEvaluationError(`The JSONata expression '${source}' specified for the field '${field}' returned an unsupported result type.`, field);
+    }
+    return fromJsonata ? finiteOrName(result) : result;
+  };
+  const slow = async (s: JsonataScope): Promise<unknown> => {
+    let result: unknown;
+    try {
+      result = await expr.evaluate(undefined, s.bindings());
+    } catch (e) {
+      throw new QueryEvaluationError(thrownCause(source, field, e), field);
+    }
+    return check(result, true);
+  };
+  const run = (s: JsonataScope): unknown => {
+    if (fast) {
+      const v = fast(s);
+      if (v !== FALLBACK) return check(v, false);
+    }
+    return slow(s);
+  };
   return {
     source,
     field,
-    async evaluate(b) {
-      let result: unknown = fast ? fast(b) : FALLBACK;
+    run,
+    evaluate: (s) => {
       try {
-        if (result === FALLBACK) result = await expr.evaluate(undefined, b);
+        return Promise.resolve(run(s));
       } catch (e) {
-        const err = e as { message?: string; code?: string };
-        throw new QueryEvaluationError(
-          `The JSONata expression '${source}' specified for the field '${field}' threw an error during evaluation: ${err.message ?? String(e)}`,
-          field,
-        );
+        return Promise.reject(e);
       }
-      if (result === undefined) {
-        throw new QueryEvaluationError(`The JSONata expression '${source}' specified for the field '${field}' returned nothing (undefined).`, field);
-      }
-      if (
-        typeof result === 'function' ||
-        (typeof result === 'number' && !Number.isFinite(result)) ||
-        (typeof result === 'object' && result !== null && ((result as Record<string, unknown>)._jsonata_lambda || (result as Record<string, unknown>)._jsonata_function))
-      ) {
-        throw new QueryEvaluationError(`The JSONata expression '${source}' specified for the field '${field}' returned an unsupported result type.`, field);
-      }
-      return result;
     },
   };
 }
@@ -252,45 +608,95 @@ export interface JsonataTemplate {
   /** True when the value holds no expression: `value` is then the result. */
   readonly constant: boolean;
   readonly value: unknown;
-  evaluate(b: JsonataBindings): Promise<unknown>;
+  /** The value, or a Promise when some expression needed jsonata itself. */
+  run(s: JsonataScope): unknown;
+  evaluate(s: JsonataScope): Promise<unknown>;
 }
 
+function asPromise(run: (s: JsonataScope) => unknown): (s: JsonataScope) => Promise<unknown> {
+  return (s) => {
+    try {
+      return Promise.resolve(run(s));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+}
+
+/** `field` is the template's name in the state ('Output', 'Arguments', 'Assign/x', 'Catch[0]/Output'...). */
 export function compileJsonataTemplate(value: unknown, field: string): JsonataTemplate {
   if (isJsonataString(value)) {
     const c = compileJsonata(value, field);
-    return { constant: false, value: undefined, evaluate: (b) => c.evaluate(b) };
+    return { constant: false, value: undefined, run: c.run, evaluate: c.evaluate };
   }
   if (Array.isArray(value)) {
     const items = value.map((v, i) => compileJsonataTemplate(v, `${field}[${i}]`));
     if (items.every((t) => t.constant)) return constantTemplate(value);
-    return {
-      constant: false,
-      value: undefined,
-      async evaluate(b) {
-        const out = new Array(items.length);
-        for (let i = 0; i < items.length; i++) out[i] = items[i].constant ? items[i].value : await items[i].evaluate(b);
-        return out;
-      },
+    const n = items.length;
+    const run = (s: JsonataScope): unknown => {
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const t = items[i];
+        const v = t.constant ? t.value : t.run(s);
+        if (v instanceof Promise) return finishArray(out, i, v, items, s);
+        out[i] = v;
+      }
+      return out;
     };
+    return { constant: false, value: undefined, run, evaluate: asPromise(run) };
   }
   if (isPlainObject(value)) {
     const keys = Object.keys(value);
-    const items = keys.map((k) => compileJsonataTemplate(value[k], `${field}.${k}`));
+    const items = keys.map((k) => compileJsonataTemplate(value[k], `${field}/${k}`));
     if (items.every((t) => t.constant)) return constantTemplate(value);
-    return {
-      constant: false,
-      value: undefined,
-      async evaluate(b) {
-        const out: Record<string, unknown> = {};
-        for (let i = 0; i < keys.length; i++) out[keys[i]] = items[i].constant ? items[i].value : await items[i].evaluate(b);
-        return out;
-      },
+    const n = keys.length;
+    const run = (s: JsonataScope): unknown => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const t = items[i];
+        const v = t.constant ? t.value : t.run(s);
+        if (v instanceof Promise) return finishObject(out, i, v, keys, items, s);
+        out[keys[i]] = v;
+      }
+      return out;
     };
+    return { constant: false, value: undefined, run, evaluate: asPromise(run) };
   }
   return constantTemplate(value);
 }
 
+async function finishArray(out: unknown[], from: number, pending: Promise<unknown>, items: JsonataTemplate[], s: JsonataScope): Promise<unknown> {
+  out[from] = await pending;
+  for (let i = from + 1; i < items.length; i++) {
+    const t = items[i];
+    out[i] = t.constant ? t.value : await t.run(s);
+  }
+  return out;
+}
+
+async function finishObject(
+  out: Record<string, unknown>,
+  from: number,
+  pending: Promise<unknown>,
+  keys: string[],
+  items: JsonataTemplate[],
+  s: JsonataScope,
+): Promise<unknown> {
+  out[keys[from]] = await pending;
+  for (let i = from + 1; i < items.length; i++) {
+    const t = items[i];
+    out[keys[i]] = t.constant ? t.value : await t.run(s);
+  }
+  return out;
+}
+
 function constantTemplate(value: unknown): JsonataTemplate {
   deepFreeze(value);
-  return { constant: true, value, evaluate: () => Promise.resolve(value) };
+  const p = Promise.resolve(value);
+  return { constant: true, value, run: () => value, evaluate: () => p };
+}
+
+/** Runs a template (constant or not) and awaits only when jsonata itself ran. */
+export function runTemplate(t: JsonataTemplate, s: JsonataScope): unknown {
+  return t.constant ? t.value : t.run(s);
 }

@@ -9,7 +9,7 @@
  * run being a warm-up then a measured window; the median of the runs is reported, and the ratio local / bare.
  */
 import { performance } from 'node:perf_hooks';
-import type { LocalCloud, LocalCloudOptions } from '../cloud-types';
+import { startLocalCloud } from '../cloud';
 import { startBareServer } from './bare-server';
 import { LoadGenerator, type LoadJob, type LoadRequest, type LoadResult } from './load';
 import { median, round } from './stats';
@@ -88,22 +88,6 @@ interface SystemUnderTest {
   /** Path of the orders collection, e.g. /v1/orders */
   collectionPath: string;
   ids: string[];
-}
-
-type StartLocalCloud = (options: LocalCloudOptions) => Promise<LocalCloud>;
-
-function loadStartLocalCloud(): StartLocalCloud {
-  let mod: { startLocalCloud?: StartLocalCloud };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('../cloud');
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND' && /[\\/]cloud['"]?/.test((err as Error).message))
-      throw new Error('local/cloud.ts (startLocalCloud) is not available yet: run with --only engine');
-    throw err;
-  }
-  if (typeof mod.startLocalCloud !== 'function') throw new Error('local/cloud.ts does not export startLocalCloud');
-  return mod.startLocalCloud;
 }
 
 /** Creates `count` orders through the system's POST (8 at a time) and returns their ids (from Location). */
@@ -188,7 +172,6 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
   try {
     for (const name of systemNames) {
       if (name === 'local') {
-        const startLocalCloud = loadStartLocalCloud();
         const t0 = performance.now();
         const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {} });
         closers.push(() => cloud.stop());

@@ -1,106 +1,99 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * The service integrations the app uses, calling the local services in-process:
+ *   arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem   (optimized)
+ *   arn:aws:states:::aws-sdk:dynamodb:<action>                        (AWS SDK)
+ *   arn:aws:states:::sqs:sendMessage, arn:aws:states:::aws-sdk:sqs:<action>
+ *   arn:aws:states:::events:putEvents
+ *   arn:aws:states:::lambda:invoke, arn:aws:lambda:<region>:<account>:function:<name>
+ * Any other resource fails its Task by name (the engine's UnsupportedResourceError).
+ * Result shapes and error names follow AWS recordings: see ./sdk-metadata.ts, ./task-errors.ts,
+ * ./lambda-invoke.ts.
+ */
 import { TaskError } from '../asl/errors';
 import { TaskHandlerRegistry } from '../asl/handlers';
 import type { TaskHandler } from '../asl/types';
-import { LambdaFunctionError, LocalLambda } from '../lambda/runtime';
 import type { DynamoDbService } from '../services/dynamodb';
-import { AwsError } from '../services/errors';
 import type { EventsService } from '../services/events';
 import type { SqsService } from '../services/sqs';
+import { InvocableFunction, lambdaArnHandler, lambdaInvokeHandler } from './lambda-invoke';
+import { sdkMetadata } from './sdk-metadata';
+import { ErrorStyle, STYLES, toTaskError } from './task-errors';
 
 export interface IntegrationServices {
   dynamodb: DynamoDbService;
   sqs: SqsService;
   events: EventsService;
-  /** Lambda functions by name. */
-  lambdas: Map<string, LocalLambda>;
+  /** Lambda functions by name (LocalLambda, or any object with invoke()). */
+  lambdas: Map<string, InvocableFunction>;
 }
 
-/** The metadata Step Functions adds to optimized-integration results. */
-function sdkMetadata(): Record<string, unknown> {
-  const requestId = randomUUID();
-  return {
-    SdkHttpMetadata: { AllHttpHeaders: { 'x-amzn-RequestId': [requestId] }, HttpHeaders: { 'x-amzn-RequestId': requestId }, HttpStatusCode: 200 },
-    SdkResponseMetadata: { RequestId: requestId },
+type Call = (request: any) => Promise<any>;
+
+/** Optimized integration: the API output plus the SDK metadata; errors named the Java SDK v1 way. */
+function optimized(style: ErrorStyle, contentType: string, call: Call): TaskHandler {
+  return async ({ input }) => {
+    try {
+      const output = await call(input ?? {});
+      return { ...output, ...sdkMetadata(output, contentType) };
+    } catch (error) {
+      throw toTaskError(error, style);
+    }
   };
+}
+
+/** AWS SDK integration: `aws-sdk:<service>:<action>` runs the PascalCase API action; the output alone. */
+function awsSdk(style: ErrorStyle, call: (action: string, request: any) => Promise<any>): TaskHandler {
+  return async ({ resource, input }) => {
+    const action = resource.slice(resource.lastIndexOf(':') + 1);
+    try {
+      return await call(action.charAt(0).toUpperCase() + action.slice(1), input ?? {});
+    } catch (error) {
+      throw toTaskError(error, style);
+    }
+  };
+}
+
+/** sqs:sendMessage: a MessageBody that is not a string is sent as its JSON text. */
+function sendMessage(sqs: SqsService): Call {
+  return (req) => sqs.call('SendMessage', { ...req, MessageBody: typeof req.MessageBody === 'string' || req.MessageBody === undefined ? req.MessageBody : JSON.stringify(req.MessageBody) });
 }
 
 /**
- * A service error as a Task sees it: `<Prefix>.<Code>` with the cause formatted like the Java SDK's
- * message, e.g. DynamoDB.ConditionalCheckFailedException /
- * "The conditional request failed (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ...; Request ID: ...; Proxy: null)".
+ * events:putEvents, as recorded on AWS: a Detail object is sent as JSON text, the state machine and
+ * execution ARNs are added to each entry's Resources, the result is `{Entries, FailedEntryCount}` with no
+ * SDK metadata, and any failed entry fails the Task with `EventBridge.FailedEntry` and the whole result
+ * as cause.
  */
-function taskErrorFrom(error: unknown, prefix: string, serviceId: string): Error {
-  if (error instanceof AwsError) {
-    const cause = `${error.message} (Service: ${serviceId}; Status Code: ${error.httpStatus}; Error Code: ${error.code}; Request ID: ${randomUUID()}; Proxy: null)`;
-    return new TaskError(`${prefix}.${error.code}`, cause);
-  }
-  return error as Error;
-}
-
-function optimized(prefix: string, serviceId: string, call: (request: any) => Promise<any>): TaskHandler {
-  return async ({ input }) => {
+function putEvents(events: EventsService): TaskHandler {
+  return async ({ input, context }) => {
+    const entries = ((input as { Entries?: Record<string, unknown>[] })?.Entries ?? []).map((e) => ({
+      ...e,
+      Detail: typeof e.Detail === 'string' ? e.Detail : JSON.stringify(e.Detail ?? {}),
+      Resources: [...(Array.isArray(e.Resources) ? e.Resources : []), context.StateMachine.Id, context.Execution.Id],
+    }));
+    let result: { Entries: unknown[]; FailedEntryCount: number };
     try {
-      return { ...(await call(input)), ...sdkMetadata() };
+      result = await events.call('PutEvents', { Entries: entries });
     } catch (error) {
-      throw taskErrorFrom(error, prefix, serviceId);
+      throw toTaskError(error, STYLES.events);
     }
+    if (result.FailedEntryCount > 0) throw new TaskError('EventBridge.FailedEntry', JSON.stringify(result));
+    return result;
   };
 }
 
-/** aws-sdk:<service>:<action> → the API action name (camelCase in the ARN, PascalCase on the wire). */
-function sdkAction(resource: string): string {
-  const action = resource.slice(resource.lastIndexOf(':') + 1);
-  return action.charAt(0).toUpperCase() + action.slice(1);
-}
-
-/** The resource → handler table for the integrations the app uses; anything else fails the Task by name. */
 export function buildIntegrations(services: IntegrationServices): TaskHandlerRegistry {
   const registry = new TaskHandlerRegistry();
-  for (const action of ['getItem', 'putItem', 'updateItem', 'deleteItem']) {
-    const wire = action.charAt(0).toUpperCase() + action.slice(1);
-    registry.register(`arn:aws:states:::dynamodb:${action}`, optimized('DynamoDB', 'AmazonDynamoDBv2', (req) => services.dynamodb.call(wire, req)));
+  const dynamodb = (action: string, req: object) => services.dynamodb.call(action, req);
+  for (const action of ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']) {
+    const resource = `arn:aws:states:::dynamodb:${action.charAt(0).toLowerCase()}${action.slice(1)}`;
+    registry.register(resource, optimized(STYLES.dynamodb, 'application/x-amz-json-1.0', (req) => dynamodb(action, req)));
   }
-  registry.register('arn:aws:states:::aws-sdk:dynamodb:*', async ({ resource, input }) => {
-    try {
-      return await services.dynamodb.call(sdkAction(resource), input as object);
-    } catch (error) {
-      throw taskErrorFrom(error, 'DynamoDb', 'DynamoDb');
-    }
-  });
-  registry.register('arn:aws:states:::sqs:sendMessage', optimized('SQS', 'AmazonSQS', (req) => services.sqs.call('SendMessage', req)));
-  registry.register('arn:aws:states:::aws-sdk:sqs:*', async ({ resource, input }) => {
-    try {
-      return await services.sqs.call(sdkAction(resource), input as object);
-    } catch (error) {
-      throw taskErrorFrom(error, 'Sqs', 'Sqs');
-    }
-  });
-  registry.register(
-    'arn:aws:states:::events:putEvents',
-    optimized('EventBridge', 'AmazonEventBridge', (req: { Entries: Record<string, unknown>[] }) =>
-      services.events.call('PutEvents', {
-        // The optimized integration accepts Detail as JSON and serializes it, like the console shows.
-        Entries: (req.Entries ?? []).map((e) => ({ ...e, Detail: typeof e.Detail === 'string' ? e.Detail : JSON.stringify(e.Detail ?? {}) })),
-      }),
-    ),
-  );
-  const invoke = async (functionRef: string, payload: unknown) => {
-    const name = functionRef.includes(':function:') ? functionRef.split(':function:')[1].split(':')[0] : functionRef;
-    const fn = services.lambdas.get(name);
-    if (!fn) throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${functionRef} (Service: Lambda, Status Code: 404)`);
-    try {
-      return await fn.invoke(payload);
-    } catch (error) {
-      if (error instanceof LambdaFunctionError) throw new TaskError(error.errorType, JSON.stringify(error.toPayload()));
-      throw error;
-    }
-  };
-  registry.register('arn:aws:states:::lambda:invoke', async ({ input }) => {
-    const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
-    const result = await invoke(FunctionName, Payload);
-    return { ExecutedVersion: '$LATEST', Payload: result, ...sdkMetadata(), StatusCode: 200 };
-  });
-  registry.register('arn:aws:lambda:*:*:function:*', async ({ resource, input }) => invoke(resource, input));
+  registry.register('arn:aws:states:::aws-sdk:dynamodb:*', awsSdk(STYLES.sdkDynamodb, dynamodb));
+  registry.register('arn:aws:states:::sqs:sendMessage', optimized(STYLES.sqs, 'application/x-amz-json-1.0', sendMessage(services.sqs)));
+  registry.register('arn:aws:states:::aws-sdk:sqs:*', awsSdk(STYLES.sdkSqs, (action, req) => services.sqs.call(action, req)));
+  registry.register('arn:aws:states:::events:putEvents', putEvents(services.events));
+  registry.register('arn:aws:states:::lambda:invoke', lambdaInvokeHandler(services.lambdas));
+  registry.register('arn:aws:lambda:*:*:function:*', lambdaArnHandler(services.lambdas));
   return registry;
 }

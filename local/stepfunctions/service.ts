@@ -1,9 +1,31 @@
+/**
+ * The Step Functions service over the local ASL engine: state machines, executions and their history.
+ *
+ * Two faces:
+ * - `handle(action, request)`: the AWS JSON API behind the endpoint, answering as AWS does (./api.ts).
+ *   On AWS, Express executions are invisible to DescribeExecution, GetExecutionHistory, StopExecution
+ *   (InvalidArn) and ListExecutions (StateMachineTypeNotSupported); so they are here.
+ * - the TypeScript methods (`listExecutions`, `getExecution`, ...): for the local console, which shows
+ *   Express executions too, since that is the app's main path (on AWS one reads them from CloudWatch Logs).
+ *
+ * State machines come from the template at each start (like a deployment) and are not persisted;
+ * executions are (./store.ts).
+ */
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import { compileStateMachine } from '../asl';
-import type { Clock, CompiledStateMachine, ExecutionResult, HistoryEvent, TaskHandlerTable } from '../asl/types';
-import { AwsError } from '../services/errors';
-import { NULL_LOG, RecordLog, compactAndOpen, readRecords } from '../services/storage';
+import { DefinitionError, compileStateMachine, systemClock } from '../asl';
+import type { Clock, CompiledStateMachine, TaskHandlerTable } from '../asl/types';
+import { handleApi } from './api';
+import { expressDefinitionProblem } from './express';
+import { ExecutionRecord, ExecutionStore } from './store';
+import { fail, requireArn, requireEnum, requireInput, requireName } from './validate';
+
+export type { ExecutionRecord } from './store';
+
+export interface LoggingConfiguration {
+  level: 'ALL' | 'ERROR' | 'FATAL' | 'OFF';
+  includeExecutionData: boolean;
+  destinations?: unknown[];
+}
 
 export interface StateMachineRecord {
   stateMachineArn: string;
@@ -12,22 +34,24 @@ export interface StateMachineRecord {
   definition: string;
   roleArn: string;
   creationDate: Date;
-  loggingConfiguration?: unknown;
-  tracingConfiguration?: unknown;
+  loggingConfiguration: LoggingConfiguration;
+  tracingConfiguration: { enabled: boolean };
 }
 
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
+export interface CreateStateMachineRequest {
   name: string;
-  status: ExecutionResult['status'] | 'RUNNING';
-  startDate: Date;
-  stopDate?: Date;
-  input: string;
-  output?: string;
-  error?: string;
-  cause?: string;
-  events: HistoryEvent[];
+  /** ASL JSON text (an object is serialized). */
+  definition: string | object;
+  roleArn?: string;
+  type?: string;
+  loggingConfiguration?: Partial<LoggingConfiguration>;
+  tracingConfiguration?: { enabled?: boolean };
+}
+
+export interface StartExecutionRequest {
+  stateMachineArn: string;
+  name?: string;
+  input?: string;
 }
 
 export interface StepFunctionsServiceOptions {
@@ -37,278 +61,254 @@ export interface StepFunctionsServiceOptions {
   /** Folder for executions.jsonl; omitted = in memory. */
   dataDir?: string;
   clock?: Clock;
-  /** Told when an execution starts or ends (console, logs). */
+  /** Closed executions kept, oldest forgotten first (default 10,000). */
+  maxExecutions?: number;
+  /** Told when an execution starts and when it ends (console, logs). */
   onExecution?: (execution: ExecutionRecord) => void;
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,80}$/;
-
-function fail(code: string, message: string): never {
-  throw new AwsError(code, message, { service: 'stepfunctions' });
+interface Machine {
+  record: StateMachineRecord;
+  compiled: CompiledStateMachine;
 }
 
-/**
- * The Step Functions API over the local ASL engine. Executions (Express ones too, unlike AWS, so the
- * console can show them) are kept with their history and persisted to executions.jsonl.
- */
+interface Running {
+  abort: AbortController;
+  done: Promise<void>;
+  /** StopExecution's error and cause, for the ExecutionAborted event. */
+  stop?: { error?: string; cause?: string };
+}
+
 export class StepFunctionsService {
-  private readonly machines = new Map<string, { record: StateMachineRecord; compiled: CompiledStateMachine }>();
-  private readonly executions = new Map<string, ExecutionRecord>();
-  private readonly running = new Map<string, AbortController>();
-  private readonly log: RecordLog;
+  private readonly machines = new Map<string, Machine>();
+  private readonly store: ExecutionStore;
+  private readonly running = new Map<string, Running>();
+  private readonly clock: Clock;
 
   constructor(private readonly options: StepFunctionsServiceOptions) {
-    if (options.dataDir) {
-      const file = path.join(options.dataDir, 'executions.jsonl');
-      for (const raw of readRecords<ExecutionRecord>(file)) this.executions.set(raw.executionArn, reviveDates(raw));
-      // An execution that was RUNNING when the process died cannot resume: it is ABORTED, as after a stop.
-      for (const e of this.executions.values()) if (e.status === 'RUNNING') Object.assign(e, { status: 'ABORTED', stopDate: e.startDate });
-      this.log = compactAndOpen(file, [...this.executions.values()]);
-    } else {
-      this.log = NULL_LOG;
-    }
+    this.clock = options.clock ?? systemClock;
+    this.store = new ExecutionStore({ dataDir: options.dataDir, maxExecutions: options.maxExecutions, now: () => this.clock.now() });
   }
 
-  /** Registers a state machine from the template (no validation error is tolerated). */
-  createStateMachine(request: { name: string; definition: string; roleArn?: string; type?: string; loggingConfiguration?: unknown; tracingConfiguration?: unknown }): StateMachineRecord {
-    if (!NAME.test(request.name ?? '')) fail('InvalidName', `Invalid Name: '${request.name}'`);
-    const type = (request.type ?? 'STANDARD') as StateMachineRecord['type'];
-    if (type !== 'STANDARD' && type !== 'EXPRESS') fail('ValidationException', `Invalid type: ${type}`);
-    const stateMachineArn = `arn:aws:states:${this.options.region}:${this.options.account}:stateMachine:${request.name}`;
-    if (this.machines.has(stateMachineArn)) fail('StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
+  /**
+   * CreateStateMachine, idempotent as AWS documents it: the same name with the same definition, type,
+   * logging and tracing configuration returns the existing machine (a different roleArn is ignored and
+   * not updated); any other difference is StateMachineAlreadyExists.
+   */
+  createStateMachine(request: CreateStateMachineRequest): StateMachineRecord {
+    const name = requireName(request.name);
+    const type = requireEnum(request.type ?? 'STANDARD', 'type', ['STANDARD', 'EXPRESS'] as const);
+    const definition = typeof request.definition === 'string' ? request.definition : JSON.stringify(request.definition);
+    const stateMachineArn = `${this.arnPrefix()}:stateMachine:${name}`;
+    const loggingConfiguration = normalizeLogging(request.loggingConfiguration);
+    const tracingConfiguration = { enabled: request.tracingConfiguration?.enabled === true };
+    const existing = this.machines.get(stateMachineArn)?.record;
+    if (existing) {
+      const same =
+        existing.definition === definition &&
+        existing.type === type &&
+        JSON.stringify(existing.loggingConfiguration) === JSON.stringify(loggingConfiguration) &&
+        existing.tracingConfiguration.enabled === tracingConfiguration.enabled;
+      if (same) return existing;
+      fail('StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
+    }
     let compiled: CompiledStateMachine;
     try {
-      compiled = compileStateMachine(request.definition);
+      compiled = compileStateMachine(definition);
     } catch (error) {
-      fail('InvalidDefinition', (error as Error).message);
+      if (error instanceof DefinitionError) fail('InvalidDefinition', error.message);
+      throw error;
+    }
+    if (type === 'EXPRESS') {
+      const problem = expressDefinitionProblem(compiled.definition);
+      if (problem) fail('InvalidDefinition', problem);
     }
     const record: StateMachineRecord = {
       stateMachineArn,
-      name: request.name,
+      name,
       type,
-      definition: request.definition,
+      definition,
       roleArn: request.roleArn ?? `arn:aws:iam::${this.options.account}:role/local`,
-      creationDate: new Date(),
-      loggingConfiguration: request.loggingConfiguration,
-      tracingConfiguration: request.tracingConfiguration,
+      creationDate: this.clock.now(),
+      loggingConfiguration,
+      tracingConfiguration,
     };
     this.machines.set(stateMachineArn, { record, compiled });
     return record;
   }
 
-  stateMachines(): StateMachineRecord[] {
-    return [...this.machines.values()].map((m) => m.record);
+  /** DeleteStateMachine: deleting an unknown machine is not an error (as on AWS). Running executions finish. */
+  deleteStateMachine(stateMachineArn: string): void {
+    this.machines.delete(requireArn(stateMachineArn, 'stateMachineArn', 'stateMachine'));
   }
 
+  getStateMachine(stateMachineArn: string): StateMachineRecord | undefined {
+    return this.machines.get(stateMachineArn)?.record;
+  }
+
+  /** A machine by ARN, or the AWS error (InvalidArn, StateMachineDoesNotExist). */
+  requireStateMachine(stateMachineArn: unknown): StateMachineRecord {
+    return this.machine(stateMachineArn).record;
+  }
+
+  /** All state machines, by name (ListStateMachines' order). */
+  stateMachines(): StateMachineRecord[] {
+    return [...this.machines.values()].map((m) => m.record).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Executions newest first, Express ones included (for the console; the API filters them out). */
   listExecutions(filter: { stateMachineArn?: string; status?: string } = {}): ExecutionRecord[] {
-    return [...this.executions.values()]
-      .filter((e) => (!filter.stateMachineArn || e.stateMachineArn === filter.stateMachineArn) && (!filter.status || e.status === filter.status))
-      .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+    const matching = [...this.store.all()].filter(
+      (e) => (!filter.stateMachineArn || e.stateMachineArn === filter.stateMachineArn) && (!filter.status || e.status === filter.status),
+    );
+    // Reversed first so that, with equal start dates, the later-started one still comes first.
+    return matching.reverse().sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
   }
 
   getExecution(executionArn: string): ExecutionRecord | undefined {
-    return this.executions.get(executionArn);
+    return this.store.get(executionArn);
   }
 
-  /** Runs to completion, like StartSyncExecution (Express only on AWS). */
-  async startSyncExecution(request: { stateMachineArn: string; name?: string; input?: string }): Promise<ExecutionRecord> {
+  /**
+   * StartExecution: returns at once, the execution runs in the background. For a STANDARD machine the
+   * name is idempotent as documented: the same name and input while the first one runs returns it;
+   * a different input, or a closed execution of that name, is ExecutionAlreadyExists.
+   */
+  startExecution(request: StartExecutionRequest): ExecutionRecord {
+    const machine = this.machine(request.stateMachineArn);
+    const name = request.name === undefined ? randomUUID() : requireName(request.name);
+    const input = requireInput(request.input);
+    const express = machine.record.type === 'EXPRESS';
+    const executionArn = this.executionArn(machine.record, name, express);
+    const existing = this.store.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      fail('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const execution = this.newExecution(machine.record, executionArn, name, input);
+    this.store.save(execution);
+    void this.launch(machine, execution);
+    return execution;
+  }
+
+  /** StartSyncExecution: EXPRESS machines only; resolves when the execution has ended, whatever its status. */
+  async startSyncExecution(request: StartExecutionRequest): Promise<ExecutionRecord> {
     const machine = this.machine(request.stateMachineArn);
     if (machine.record.type !== 'EXPRESS') fail('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
-    const execution = this.newExecution(machine.record, request, true);
-    await this.run(machine.compiled, machine.record, execution);
+    const name = request.name === undefined ? randomUUID() : requireName(request.name);
+    const input = requireInput(request.input);
+    const execution = this.newExecution(machine.record, this.executionArn(machine.record, name, true), name, input);
+    await this.launch(machine, execution);
     return execution;
   }
 
-  /** Starts in the background and returns at once, like StartExecution. */
-  startExecution(request: { stateMachineArn: string; name?: string; input?: string }): ExecutionRecord {
-    const machine = this.machine(request.stateMachineArn);
-    const execution = this.newExecution(machine.record, request, machine.record.type === 'EXPRESS');
-    void this.run(machine.compiled, machine.record, execution);
-    return execution;
-  }
-
+  /**
+   * StopExecution: aborts a running execution (its history ends with ExecutionAborted carrying the
+   * given error and cause). A closed execution is left as it is. Use `settled()` to wait for the end.
+   */
   stopExecution(request: { executionArn: string; error?: string; cause?: string }): Date {
-    const execution = this.executions.get(request.executionArn);
+    const execution = this.store.get(request.executionArn);
     if (!execution) fail('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
-    this.running.get(request.executionArn)?.abort({ error: request.error, cause: request.cause });
-    return new Date();
+    const run = this.running.get(request.executionArn);
+    if (!run) return execution.stopDate ?? this.clock.now();
+    run.stop = { error: request.error, cause: request.cause };
+    run.abort.abort();
+    return this.clock.now();
   }
 
-  /** The AWS JSON 1.0 API; dates are returned as Date objects and rendered by the endpoint. */
-  async handle(action: string, request: any): Promise<any> {
-    switch (action) {
-      case 'CreateStateMachine': {
-        const r = this.createStateMachine(request);
-        return { stateMachineArn: r.stateMachineArn, creationDate: r.creationDate };
-      }
-      case 'DescribeStateMachine': {
-        const { record } = this.machine(request.stateMachineArn);
-        return { ...record, status: 'ACTIVE', label: undefined };
-      }
-      case 'ListStateMachines':
-        return {
-          stateMachines: this.stateMachines().map((m) => ({ stateMachineArn: m.stateMachineArn, name: m.name, type: m.type, creationDate: m.creationDate })),
-        };
-      case 'DeleteStateMachine':
-        this.machines.delete(request.stateMachineArn);
-        return {};
-      case 'StartExecution': {
-        const e = this.startExecution(request);
-        return { executionArn: e.executionArn, startDate: e.startDate };
-      }
-      case 'StartSyncExecution':
-        return describeSync(await this.startSyncExecution(request));
-      case 'DescribeExecution': {
-        const e = this.executions.get(request.executionArn);
-        if (!e) fail('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
-        return describe(e);
-      }
-      case 'ListExecutions': {
-        if (request.stateMachineArn) this.machine(request.stateMachineArn);
-        return paginate(
-          this.listExecutions({ stateMachineArn: request.stateMachineArn, status: request.statusFilter }).map((e) => ({
-            executionArn: e.executionArn,
-            stateMachineArn: e.stateMachineArn,
-            name: e.name,
-            status: e.status,
-            startDate: e.startDate,
-            stopDate: e.stopDate,
-          })),
-          'executions',
-          request.maxResults,
-          request.nextToken,
-        );
-      }
-      case 'GetExecutionHistory': {
-        const e = this.executions.get(request.executionArn);
-        if (!e) fail('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
-        const events = request.reverseOrder ? [...e.events].reverse() : e.events;
-        const page = paginate(events, 'events', request.maxResults, request.nextToken);
-        if (request.includeExecutionData === false) page.events = page.events.map(stripData);
-        return page;
-      }
-      case 'StopExecution':
-        return { stopDate: this.stopExecution(request) };
-      default:
-        fail('UnknownOperationException', `Operation ${action} is not supported by the local Step Functions`);
-    }
+  /** Resolves once the execution is no longer running. */
+  async settled(executionArn: string): Promise<void> {
+    await this.running.get(executionArn)?.done;
   }
 
-  private machine(stateMachineArn: string) {
-    if (typeof stateMachineArn !== 'string' || !stateMachineArn.startsWith('arn:aws:states:')) fail('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
-    const machine = this.machines.get(stateMachineArn);
-    if (!machine) fail('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+  /** The AWS JSON 1.0 API (the endpoint's StepFunctionsBackend); dates are Date objects. */
+  handle(action: string, request: any): Promise<any> {
+    return handleApi(this, action, request ?? {});
+  }
+
+  /** Aborts what still runs (recorded as ABORTED) and closes the log. */
+  async close(): Promise<void> {
+    for (const run of this.running.values()) run.abort.abort();
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    this.store.close();
+  }
+
+  private machine(stateMachineArn: unknown): Machine {
+    const arn = requireArn(stateMachineArn, 'stateMachineArn', 'stateMachine');
+    const machine = this.machines.get(arn);
+    if (!machine) fail('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return machine;
   }
 
-  private newExecution(machine: StateMachineRecord, request: { name?: string; input?: string }, express: boolean): ExecutionRecord {
-    const name = request.name ?? randomUUID();
-    if (!NAME.test(name)) fail('InvalidName', `Invalid Name: '${name}'`);
-    const input = request.input ?? '{}';
-    try {
-      JSON.parse(input);
-    } catch {
-      fail('InvalidExecutionInput', `Invalid State Machine Execution Input: '${input.slice(0, 100)}'`);
-    }
-    if (Buffer.byteLength(input) > 262144) fail('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
-    const prefix = `arn:aws:states:${this.options.region}:${this.options.account}`;
-    const executionArn = express ? `${prefix}:express:${machine.name}:${name}:${randomUUID()}` : `${prefix}:execution:${machine.name}:${name}`;
-    if (this.executions.has(executionArn)) fail('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-    const execution: ExecutionRecord = { executionArn, stateMachineArn: machine.stateMachineArn, name, status: 'RUNNING', startDate: new Date(), input, events: [] };
-    this.executions.set(executionArn, execution);
+  private arnPrefix(): string {
+    return `arn:aws:states:${this.options.region}:${this.options.account}`;
+  }
+
+  /** Standard: …:execution:<machine>:<name>. Express: …:express:<machine>:<name>:<id>, names may repeat. */
+  private executionArn(machine: StateMachineRecord, name: string, express: boolean): string {
+    return express ? `${this.arnPrefix()}:express:${machine.name}:${name}:${randomUUID()}` : `${this.arnPrefix()}:execution:${machine.name}:${name}`;
+  }
+
+  private newExecution(machine: StateMachineRecord, executionArn: string, name: string, input: string): ExecutionRecord {
+    const execution: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: this.clock.now(),
+      input,
+      roleArn: machine.roleArn,
+      events: [],
+    };
+    this.store.add(execution);
     return execution;
   }
 
-  private async run(compiled: CompiledStateMachine, machine: StateMachineRecord, execution: ExecutionRecord): Promise<void> {
-    const abort = new AbortController();
-    this.running.set(execution.executionArn, abort);
+  private launch(machine: Machine, execution: ExecutionRecord): Promise<void> {
+    const run: Running = { abort: new AbortController(), done: Promise.resolve() };
+    run.done = this.run(machine, execution, run).finally(() => this.running.delete(execution.executionArn));
+    this.running.set(execution.executionArn, run);
+    return run.done;
+  }
+
+  private async run(machine: Machine, execution: ExecutionRecord, run: Running): Promise<void> {
     this.options.onExecution?.(execution);
     try {
-      const result = await compiled.execute({
+      const result = await machine.compiled.execute({
         executionArn: execution.executionArn,
-        stateMachineArn: machine.stateMachineArn,
+        stateMachineArn: machine.record.stateMachineArn,
         name: execution.name,
         input: execution.input,
-        roleArn: machine.roleArn,
+        roleArn: execution.roleArn,
         taskHandlers: this.options.taskHandlers,
-        clock: this.options.clock,
-        signal: abort.signal,
+        clock: this.clock,
+        signal: run.abort.signal,
+        // Pushed as they happen, so GetExecutionHistory shows a running execution's progress.
+        onEvent: (event) => execution.events.push(event),
       });
-      Object.assign(execution, {
-        status: result.status,
-        output: result.output,
-        error: result.error,
-        cause: result.cause,
-        startDate: result.startDate,
-        stopDate: result.stopDate,
-        events: result.events,
-      });
-    } finally {
-      this.running.delete(execution.executionArn);
+      Object.assign(execution, { status: result.status, output: result.output, error: result.error, cause: result.cause, stopDate: result.stopDate });
+      if (result.status === 'ABORTED') addAbortDetails(execution, run.stop);
+    } catch (error) {
+      // The engine reports failures in its result; reaching here is a bug, recorded rather than lost.
+      Object.assign(execution, { status: 'FAILED', error: 'States.Runtime', cause: String((error as Error)?.message ?? error), stopDate: this.clock.now() });
     }
-    this.log.append(execution);
+    this.store.save(execution);
     this.options.onExecution?.(execution);
   }
-
-  close(): void {
-    for (const abort of this.running.values()) abort.abort();
-    this.log.close();
-  }
 }
 
-function describe(e: ExecutionRecord) {
-  return {
-    executionArn: e.executionArn,
-    stateMachineArn: e.stateMachineArn,
-    name: e.name,
-    status: e.status,
-    startDate: e.startDate,
-    stopDate: e.stopDate,
-    input: e.input,
-    inputDetails: { included: true },
-    output: e.output,
-    outputDetails: e.output === undefined ? undefined : { included: true },
-    error: e.error,
-    cause: e.cause,
-    redriveCount: 0,
-    redriveStatus: 'NOT_REDRIVABLE',
-  };
+function normalizeLogging(config: Partial<LoggingConfiguration> | undefined): LoggingConfiguration {
+  const normalized: LoggingConfiguration = { level: config?.level ?? 'OFF', includeExecutionData: config?.includeExecutionData === true };
+  if (config?.destinations?.length) normalized.destinations = config.destinations;
+  return normalized;
 }
 
-/** StartSyncExecution's answer: DescribeExecution's fields without redrive ones, plus billing details. */
-function describeSync(e: ExecutionRecord) {
-  const { redriveCount: _count, redriveStatus: _status, ...fields } = describe(e);
-  const ms = (e.stopDate?.getTime() ?? Date.now()) - e.startDate.getTime();
-  return { ...fields, billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: Math.max(100, Math.ceil(ms / 100) * 100) } };
-}
-
-function paginate<T>(items: T[], key: string, maxResults?: number, nextToken?: string): any {
-  const size = maxResults && maxResults > 0 ? Math.min(maxResults, 1000) : 100;
-  const start = nextToken ? Number(Buffer.from(nextToken, 'base64').toString('utf8')) : 0;
-  if (!Number.isInteger(start) || start < 0) fail('InvalidToken', 'Invalid Token');
-  const page = items.slice(start, start + size);
-  const next = start + size < items.length ? Buffer.from(String(start + size)).toString('base64') : undefined;
-  return { [key]: page, nextToken: next };
-}
-
-function stripData(event: HistoryEvent): HistoryEvent {
-  const copy: HistoryEvent = { ...event };
-  for (const [k, v] of Object.entries(copy)) {
-    if (k.endsWith('EventDetails') && v && typeof v === 'object') {
-      const details = { ...(v as Record<string, unknown>) };
-      delete details.input;
-      delete details.output;
-      copy[k] = details;
-    }
-  }
-  return copy;
-}
-
-function reviveDates(raw: ExecutionRecord): ExecutionRecord {
-  return {
-    ...raw,
-    startDate: new Date(raw.startDate),
-    stopDate: raw.stopDate ? new Date(raw.stopDate) : undefined,
-    events: raw.events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) })),
-  };
+/** AWS records StopExecution's error and cause on ExecutionAborted (`executionAbortedEventDetails: {}` without them). */
+function addAbortDetails(execution: ExecutionRecord, stop: Running['stop']): void {
+  const event = [...execution.events].reverse().find((e) => e.type === 'ExecutionAborted');
+  if (!event || event.executionAbortedEventDetails) return;
+  const details: Record<string, string> = {};
+  if (stop?.cause !== undefined) details.cause = stop.cause;
+  if (stop?.error !== undefined) details.error = stop.error;
+  event.executionAbortedEventDetails = details;
 }

@@ -131,7 +131,7 @@ export class SqsService {
   private readonly queues = new Map<string, Queue>();
   private readonly accountId: string;
   private readonly region: string;
-  private readonly defaultHost: string;
+  private defaultHost: string;
   private readonly now: () => number;
   private readonly logOptions: LogOptions;
   private closed = false;
@@ -142,6 +142,11 @@ export class SqsService {
     this.defaultHost = options.defaultHost ?? 'localhost:4566';
     this.now = options.now ?? Date.now;
     this.logOptions = { fsync: options.fsync };
+  }
+
+  /** The endpoint's host:port once it listens (it may be picked at random), for queue URLs made in-process. */
+  setDefaultHost(host: string): void {
+    this.defaultHost = host;
   }
 
   /** Opens the store: replays and compacts every queue log under `dir`. */
