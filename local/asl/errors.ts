@@ -21,9 +21,13 @@ export class AslError extends Error {
     this.aslCause = cause;
   }
 
-  /** The error output handed to a Catcher: {Error, Cause}. */
-  toErrorOutput(): { Error: string; Cause?: string } {
-    return this.aslCause === undefined ? { Error: this.name } : { Error: this.name, Cause: this.aslCause };
+  /**
+   * The error output handed to a Catcher (and kept for tolerated Map failures): {Error, Cause}. A missing
+   * cause is bound as "" (a caught States.Timeout gives {"Error":"States.Timeout","Cause":""}), while the
+   * ExecutionFailed event and DescribeExecution leave the key out.
+   */
+  toErrorOutput(): { Error: string; Cause: string } {
+    return { Error: this.name, Cause: this.aslCause ?? '' };
   }
 }
 
@@ -44,10 +48,15 @@ export class TimeoutError extends AslError {
   }
 }
 
-/** `States.HeartbeatTimeout`: a Task sent no heartbeat for longer than HeartbeatSeconds. */
+/**
+ * A Task sent no heartbeat for longer than HeartbeatSeconds. AWS reports it as `States.Timeout` (recorded:
+ * TaskTimedOut and ExecutionFailed both carry "States.Timeout"); Retry/Catch on `States.HeartbeatTimeout`
+ * match it too.
+ */
 export class HeartbeatTimeoutError extends AslError {
+  readonly heartbeat = true;
   constructor(cause?: string) {
-    super('States.HeartbeatTimeout', cause);
+    super('States.Timeout', cause);
   }
 }
 

@@ -38,21 +38,35 @@ export interface Exit {
 const TYPES = ['Pass', 'Task', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map'] as const;
 const STATE_ENTERED = Object.fromEntries(TYPES.map((t) => [t, `${t}StateEntered`])) as Record<string, string>;
 const STATE_EXITED = Object.fromEntries(TYPES.map((t) => [t, `${t}StateExited`])) as Record<string, string>;
+const FAILED_EVENT: Record<string, string> = { Parallel: 'ParallelStateFailed', Map: 'MapStateFailed' };
 
 const DECORATED = Symbol('decorated');
 const REPORTED = Symbol('reported');
+/** Set on an error leaving a state of a branch/iteration that AWS records as `<Type>StateAborted`. */
+export const ABORTED_STATE = Symbol('abortedState');
+
+type Marked = AslError & { [DECORATED]?: boolean; [REPORTED]?: boolean; [ABORTED_STATE]?: string };
 
 function decorate(err: AslError, state: BaseState, enteredId: number): AslError {
-  const e = err as AslError & { [DECORATED]?: boolean };
+  const e = err as Marked;
   if (e[DECORATED]) return err;
   if (err.name === 'States.Runtime' || err.name === 'States.QueryEvaluationError') {
     const cause = `An error occurred while executing the state '${state.name}' (entered at the event id #${enteredId}). ${err.aslCause ?? ''}`.trimEnd();
     const copy = err instanceof QueryEvaluationError ? new QueryEvaluationError(cause, err.location) : new RuntimeError(cause);
-    (copy as AslError & { [DECORATED]?: boolean })[DECORATED] = true;
+    (copy as Marked)[DECORATED] = true;
     return copy;
   }
   e[DECORATED] = true;
   return err;
+}
+
+/** Takes the `<Type>StateAborted` mark off an error (the branch/iteration that sees it first records it). */
+export function takeAbortedState(e: unknown): string | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const m = e as Marked;
+  const t = m[ABORTED_STATE];
+  if (t !== undefined) delete m[ABORTED_STATE];
+  return t;
 }
 
 /**
@@ -106,6 +120,26 @@ export class Executor {
     }
   }
 
+  /**
+   * Decorates an error with the state's prefix and, for a JSONata failure, records its EvaluationFailed
+   * event (once per attempt, as AWS does: a retried expression failure leaves one event per attempt).
+   */
+  private report(e: unknown, state: BaseState, ctx: StateCtx, previousEventId?: number): AslError {
+    const err = decorate(toAslError(e), state, ctx.enteredId) as Marked;
+    if (err instanceof QueryEvaluationError && !err[REPORTED]) {
+      err[REPORTED] = true;
+      const details: Record<string, unknown> = { cause: err.aslCause, error: err.name };
+      if (err.location) details.location = err.location;
+      details.state = state.name;
+      if (previousEventId === undefined) ctx.thread.emit('EvaluationFailed', 'evaluationFailedEventDetails', details);
+      else {
+        const id = ctx.exec.recorder.add('EvaluationFailed', previousEventId, 'evaluationFailedEventDetails', details);
+        if (id) ctx.thread.last = id;
+      }
+    }
+    return err;
+  }
+
   private async runState(state: BaseState, raw: unknown, rc: RunCtx, rawJson: string | undefined): Promise<Exit> {
     const enteredId = rc.thread.emit(STATE_ENTERED[state.type], 'stateEnteredEventDetails', {
       input: rawJson ?? toJson(raw),
@@ -116,19 +150,32 @@ export class Executor {
     try {
       return state.isJsonata ? await this.pipelineJsonata(state, raw, ctx) : await this.pipelineJsonPath(state, raw, ctx);
     } catch (e) {
-      if (rc.cancel.aborted && !(e instanceof AslError && e.name !== 'States.Aborted')) throw new ExecutionAbortedError();
-      const err = decorate(toAslError(e), state, enteredId);
-      if (err instanceof QueryEvaluationError && !(err as unknown as Record<symbol, boolean>)[REPORTED]) {
-        (err as unknown as Record<symbol, boolean>)[REPORTED] = true;
-        const details: Record<string, unknown> = { cause: err.aslCause, error: err.name };
-        if (err.location) details.location = err.location;
-        details.state = state.name;
-        rc.thread.emit('EvaluationFailed', 'evaluationFailedEventDetails', details);
+      if (rc.cancel.aborted && !(e instanceof AslError && e.name !== 'States.Aborted')) {
+        // Stopped from outside (execution stopped, or a sibling branch/iteration failed) mid-state.
+        const stopped = new ExecutionAbortedError() as Marked;
+        stopped[ABORTED_STATE] = state.type;
+        throw stopped;
       }
-      if (err.catchable && state.catchers.length > 0 && !(e instanceof ExecutionAbortedError)) {
+      const err = this.report(e, state, ctx) as Marked;
+      if (!err.catchable) throw err;
+      // Parallel/Map record their failure once, when it is final (after retries), before any Catch.
+      const container = (state.type === 'Parallel' || state.type === 'Map') && !ctx.containerSucceeded;
+      const beforeFailed = ctx.thread.last;
+      if (container) ctx.thread.emit(FAILED_EVENT[state.type]);
+      if (state.catchers.length > 0) {
         const catcher = state.catchers.find((c) => c.matches(err));
-        if (catcher) return this.applyCatch(state, catcher, err, raw, ctx);
+        if (catcher) {
+          try {
+            return await this.applyCatch(state, catcher, err, raw, ctx);
+          } catch (e2) {
+            // The catcher's own Output/Assign failed: recorded from where the state stood before it failed.
+            const err2 = this.report(e2, state, ctx, container ? beforeFailed : undefined);
+            if (container && err2.catchable) ctx.thread.emit(FAILED_EVENT[state.type]);
+            throw err2;
+          }
+        }
       }
+      if (rc.nested && state.type === 'Task') err[ABORTED_STATE] = 'Task';
       throw err;
     }
   }
@@ -164,7 +211,8 @@ export class Executor {
       throw new RuntimeError('Fail state did not fail');
     }
     if (state.shape === 'flow') {
-      const r = await state.execute(eff, ctx);
+      let r = state.execute(eff, ctx);
+      if (r instanceof Promise) r = await r;
       const assignSpec = r.assignPath === undefined ? state.assignPath : r.assignPath ?? undefined;
       const assigned = assignSpec ? this.evalAssignPath(assignSpec, ctx.env(eff)) : undefined;
       const output = this.outputPath(state, eff);
@@ -185,22 +233,54 @@ export class Executor {
 
   private async attemptJsonPath(state: BaseState, eff: unknown, ctx: StateCtx): Promise<unknown> {
     const payload = state.parameters && state.usesParameters ? state.parameters(ctx.env(eff)) : eff;
-    const r = await state.execute(payload, ctx);
+    let r = state.execute(payload, ctx);
+    if (r instanceof Promise) r = await r;
     return state.resultSelector ? state.resultSelector(ctx.env(r.result)) : r.result;
   }
 
   // ---------------------------------------------------------------- JSONata
 
-  private async evalAssignJsonata(
+  /** Evaluates an Assign; returns the values, or a Promise when some expression needed jsonata itself. */
+  private evalAssignJsonata(
     spec: { names: string[]; templates: JsonataTemplate[] },
     b: JsonataBindings,
-  ): Promise<Record<string, unknown>> {
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < spec.names.length; i++) {
+    const n = spec.names.length;
+    for (let i = 0; i < n; i++) {
       const t = spec.templates[i];
-      out[spec.names[i]] = t.constant ? t.value : await t.evaluate(b);
+      const v = t.constant ? t.value : t.run(b);
+      if (v instanceof Promise) return this.finishAssign(spec, b, out, i, v);
+      out[spec.names[i]] = v;
     }
     return out;
+  }
+
+  private async finishAssign(
+    spec: { names: string[]; templates: JsonataTemplate[] },
+    b: JsonataBindings,
+    out: Record<string, unknown>,
+    from: number,
+    pending: Promise<unknown>,
+  ): Promise<Record<string, unknown>> {
+    out[spec.names[from]] = await pending;
+    for (let i = from + 1; i < spec.names.length; i++) {
+      const t = spec.templates[i];
+      out[spec.names[i]] = t.constant ? t.value : await t.run(b);
+    }
+    return out;
+  }
+
+  private async attemptJsonata(state: BaseState, raw: unknown, ctx: StateCtx): Promise<unknown> {
+    let payload: unknown = raw;
+    if (state.arguments && state.usesParameters) {
+      const a = state.arguments;
+      payload = a.constant ? a.value : a.run(ctx.bindings());
+      if (payload instanceof Promise) payload = await payload;
+    }
+    let r = state.execute(payload, ctx);
+    if (r instanceof Promise) r = await r;
+    return r.result;
   }
 
   private async pipelineJsonata(state: BaseState, raw: unknown, ctx: StateCtx): Promise<Exit> {
@@ -209,30 +289,42 @@ export class Executor {
       throw new RuntimeError('Fail state did not fail');
     }
     if (state.shape === 'flow') {
-      const r = await state.execute(raw, ctx);
+      let r = state.execute(raw, ctx);
+      if (r instanceof Promise) r = await r;
       const assignSpec = r.assignJsonata === undefined ? state.assignJsonata : r.assignJsonata ?? undefined;
       const outputT = r.output === undefined ? state.output : r.output ?? undefined;
-      const b = ctx.bindings();
-      const assigned = assignSpec ? await this.evalAssignJsonata(assignSpec, b) : undefined;
-      const output = outputT ? (outputT.constant ? outputT.value : await outputT.evaluate(b)) : raw;
-      return this.exit(state, ctx, output, assigned, r.end ? undefined : r.next ?? state.next);
+      let assigned: Record<string, unknown> | Promise<Record<string, unknown>> | undefined;
+      let output: unknown = raw;
+      if (assignSpec || (outputT && !outputT.constant)) {
+        const b = ctx.bindings();
+        if (assignSpec) {
+          assigned = this.evalAssignJsonata(assignSpec, b);
+          if (assigned instanceof Promise) assigned = await assigned;
+        }
+        if (outputT) {
+          output = outputT.constant ? outputT.value : outputT.run(b);
+          if (output instanceof Promise) output = await output;
+        }
+      } else if (outputT) output = outputT.value;
+      return this.exit(state, ctx, output, assigned as Record<string, unknown> | undefined, r.end ? undefined : r.next ?? state.next);
     }
-    const result = await this.withRetry(state, ctx, async () => {
-      let payload: unknown = raw;
-      if (state.arguments && state.usesParameters) {
-        payload = state.arguments.constant ? state.arguments.value : await state.arguments.evaluate(ctx.bindings());
-      }
-      return (await state.execute(payload, ctx)).result;
-    });
-    let assigned: Record<string, unknown> | undefined;
+    const result =
+      state.retriers.length === 0 ? await this.attemptJsonata(state, raw, ctx) : await this.withRetry(state, ctx, () => this.attemptJsonata(state, raw, ctx));
+    let assigned: Record<string, unknown> | Promise<Record<string, unknown>> | undefined;
     let output: unknown = result;
     if (state.assignJsonata || (state.output && !state.output.constant)) {
       const b = ctx.bindings({ result });
-      if (state.assignJsonata) assigned = await this.evalAssignJsonata(state.assignJsonata, b);
-      if (state.output) output = await state.output.evaluate(b);
+      if (state.assignJsonata) {
+        assigned = this.evalAssignJsonata(state.assignJsonata, b);
+        if (assigned instanceof Promise) assigned = await assigned;
+      }
+      if (state.output) {
+        output = state.output.constant ? state.output.value : state.output.run(b);
+        if (output instanceof Promise) output = await output;
+      }
     } else if (state.output) output = state.output.value;
     else if (state.type === 'Pass') output = raw;
-    return this.exit(state, ctx, output, assigned, state.next);
+    return this.exit(state, ctx, output, assigned as Record<string, unknown> | undefined, state.next);
   }
 
   // ---------------------------------------------------------------- shared
@@ -244,18 +336,16 @@ export class Executor {
     assigned: Record<string, unknown> | undefined,
     next: string | undefined,
   ): Exit {
-    const details: Record<string, unknown> = {};
+    const json = toJson(output);
+    let details: Record<string, unknown>;
     if (assigned) {
       ctx.vars.assign(assigned);
       const av: Record<string, string> = {};
-      for (const k of Object.keys(assigned)) av[k] = toJson(assigned[k]);
-      details.assignedVariables = av;
-      details.assignedVariablesDetails = NOT_TRUNCATED;
+      for (const k in assigned) av[k] = toJson(assigned[k]);
+      details = { assignedVariables: av, assignedVariablesDetails: NOT_TRUNCATED, name: state.name, output: json, outputDetails: NOT_TRUNCATED };
+    } else {
+      details = { name: state.name, output: json, outputDetails: NOT_TRUNCATED };
     }
-    details.name = state.name;
-    const json = toJson(output);
-    details.output = json;
-    details.outputDetails = NOT_TRUNCATED;
     ctx.thread.emit(STATE_EXITED[state.type], 'stateExitedEventDetails', details);
     return { output, next, json };
   }
@@ -268,7 +358,7 @@ export class Executor {
         return await attempt();
       } catch (e) {
         if (ctx.cancel.aborted) throw e;
-        const err = toAslError(e);
+        const err = this.report(e, state, ctx);
         if (!err.retryable) throw err;
         const i = state.retriers.findIndex((r) => r.matches(err));
         if (i < 0) throw err;
@@ -295,7 +385,7 @@ export class Executor {
     if (state.isJsonata) {
       const b = ctx.bindings({ errorOutput });
       if (catcher.assignJsonata) assigned = await this.evalAssignJsonata(catcher.assignJsonata, b);
-      output = catcher.output ? (catcher.output.constant ? catcher.output.value : await catcher.output.evaluate(b)) : errorOutput;
+      output = catcher.output ? await (catcher.output.constant ? catcher.output.value : catcher.output.run(b)) : errorOutput;
     } else {
       if (catcher.assignPath) assigned = this.evalAssignPath(catcher.assignPath, ctx.env(errorOutput));
       output = catcher.resultPath === null ? raw : catcher.resultPath.apply(raw, errorOutput);

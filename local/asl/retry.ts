@@ -5,6 +5,8 @@
  *   MaxDelaySeconds caps the delay; JitterStrategy FULL draws the delay uniformly in [0, delay).
  * - States.ALL matches any error except States.Runtime; States.TaskFailed matches any error except
  *   States.Timeout (and States.Runtime).
+ * - A heartbeat timeout is reported as States.Timeout (recorded on AWS: TaskTimedOut and ExecutionFailed
+ *   carry "States.Timeout"), and is also matched by States.HeartbeatTimeout.
  */
 import type { AslError } from './errors';
 import { compileJsonataTemplate, type JsonataTemplate } from './jsonata';
@@ -17,6 +19,7 @@ export function errorMatches(errorEquals: readonly string[], err: AslError): boo
     if (name === 'States.ALL') return err.name !== 'States.Runtime';
     if (name === 'States.TaskFailed' && err.name !== 'States.Timeout' && err.name !== 'States.Runtime' && err.name !== 'States.HeartbeatTimeout') return true;
     if (name === 'States.Timeout' && err.name === 'States.HeartbeatTimeout') return true;
+    if (name === 'States.HeartbeatTimeout' && (err as { heartbeat?: boolean }).heartbeat === true) return true;
   }
   return false;
 }
@@ -61,13 +64,13 @@ export class Catcher {
   readonly output?: JsonataTemplate;
   readonly assignJsonata?: { names: string[]; templates: JsonataTemplate[] };
 
-  constructor(def: Record<string, unknown>, jsonata: boolean) {
+  constructor(def: Record<string, unknown>, jsonata: boolean, index = 0) {
     this.errorEquals = def.ErrorEquals as string[];
     this.next = def.Next as string;
     this.resultPath = def.ResultPath === null ? null : compileResultPath((def.ResultPath as string | undefined) ?? '$');
     if (jsonata) {
-      if ('Output' in def) this.output = compileJsonataTemplate(def.Output, 'Catch.Output');
-      if (def.Assign) this.assignJsonata = compileJsonataAssign(def.Assign as Record<string, unknown>);
+      if ('Output' in def) this.output = compileJsonataTemplate(def.Output, `Catch[${index}]/Output`);
+      if (def.Assign) this.assignJsonata = compileJsonataAssign(def.Assign as Record<string, unknown>, `Catch[${index}]/Assign`);
     } else if (def.Assign) {
       this.assignPath = compileAssign(def.Assign as Record<string, unknown>);
     }
@@ -78,7 +81,8 @@ export class Catcher {
   }
 }
 
-export function compileJsonataAssign(assign: Record<string, unknown>): { names: string[]; templates: JsonataTemplate[] } {
+/** `field` names the Assign in error causes: 'Assign', 'Choices[0]/Assign', 'Catch[1]/Assign'. */
+export function compileJsonataAssign(assign: Record<string, unknown>, field = 'Assign'): { names: string[]; templates: JsonataTemplate[] } {
   const names = Object.keys(assign);
-  return { names, templates: names.map((n) => compileJsonataTemplate(assign[n], `Assign.${n}`)) };
+  return { names, templates: names.map((n) => compileJsonataTemplate(assign[n], `${field}/${n}`)) };
 }

@@ -8,6 +8,9 @@
  * `concurrency` keep-alive connections. Each scenario runs `rounds` times alternating the systems (A/B/A/B...), each
  * run being a warm-up then a measured window; the median of the runs is reported, and the ratio local / bare.
  */
+import * as fs from 'node:fs';
+import { Session } from 'node:inspector';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startLocalCloud } from '../cloud';
 import { startBareServer } from './bare-server';
@@ -35,6 +38,8 @@ export interface E2eOptions {
   seedItems: number;
   scenarios?: ScenarioName[];
   systems?: SystemName[];
+  /** Write a CPU profile of the server (main) thread for each run's measured window into this folder. */
+  profileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -42,6 +47,8 @@ export interface E2eRun extends LoadResult {
   round: number;
   /** Event-loop utilisation of the server (main) thread during the measured window. */
   serverElu: number;
+  /** The run's CPU profile (with `profileDir`). */
+  profile?: string;
 }
 
 export interface E2eSystemSummary {
@@ -123,21 +130,42 @@ function jobFor(system: SystemUnderTest, scenario: ScenarioName, options: E2eOpt
   };
 }
 
-/** Runs one load job while measuring the event-loop utilisation of this (server) thread over the measured window. */
-async function measuredRun(load: LoadGenerator, job: LoadJob, roundNo: number): Promise<E2eRun> {
+/** Runs one load job while measuring the event-loop utilisation (and, with `profile`, a CPU profile) of this thread over the measured window. */
+async function measuredRun(load: LoadGenerator, job: LoadJob, roundNo: number, profile?: ProfileTarget): Promise<E2eRun> {
   let eluStart: ReturnType<typeof performance.eventLoopUtilization> | undefined;
   let eluEnd: ReturnType<typeof performance.eventLoopUtilization> | undefined;
-  const t1 = setTimeout(() => (eluStart = performance.eventLoopUtilization()), job.warmupMs);
+  let profiling: Promise<void> | undefined;
+  const t1 = setTimeout(() => {
+    eluStart = performance.eventLoopUtilization();
+    if (profile) profiling = post(profile.session, 'Profiler.start');
+  }, job.warmupMs);
   const t2 = setTimeout(() => (eluEnd = performance.eventLoopUtilization()), job.warmupMs + job.durationMs);
   try {
     const result = await load.run(job);
     const end = eluEnd ?? performance.eventLoopUtilization();
     const serverElu = eluStart ? performance.eventLoopUtilization(end, eluStart).utilization : NaN;
-    return { ...result, round: roundNo, serverElu: round(serverElu, 3) };
+    const run: E2eRun = { ...result, round: roundNo, serverElu: round(serverElu, 3) };
+    if (profile && profiling) {
+      await profiling;
+      const { profile: data } = await post<{ profile: unknown }>(profile.session, 'Profiler.stop');
+      fs.mkdirSync(path.dirname(profile.file), { recursive: true });
+      fs.writeFileSync(profile.file, JSON.stringify(data));
+      run.profile = profile.file;
+    }
+    return run;
   } finally {
     clearTimeout(t1);
     clearTimeout(t2);
   }
+}
+
+interface ProfileTarget {
+  session: Session;
+  file: string;
+}
+
+function post<T = void>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
 }
 
 function summarize(runs: E2eRun[]): E2eSystemSummary {
@@ -169,7 +197,16 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
   const systems: SystemUnderTest[] = [];
   const load = new LoadGenerator();
   closers.push(() => load.close());
+  let session: Session | undefined;
   try {
+    if (options.profileDir) {
+      session = new Session();
+      session.connect();
+      const s = session;
+      closers.push(async () => s.disconnect());
+      await post(session, 'Profiler.enable');
+      await post(session, 'Profiler.setSamplingInterval', { interval: 500 });
+    }
     for (const name of systemNames) {
       if (name === 'local') {
         const t0 = performance.now();
@@ -197,11 +234,13 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
       const runs: Record<SystemName, E2eRun[]> = { local: [], bare: [] };
       for (let r = 0; r < options.rounds; r++) {
         for (const system of systems) {
-          const run = await measuredRun(load, jobFor(system, scenario, options), r + 1);
+          const profile = session ? { session, file: path.resolve(options.profileDir!, `${scenario.toLowerCase()}-${system.name}-${r + 1}.cpuprofile`) } : undefined;
+          const run = await measuredRun(load, jobFor(system, scenario, options), r + 1, profile);
           runs[system.name].push(run);
           log(
             `${scenario} ${system.name.padEnd(5)} round ${r + 1}/${options.rounds}: ${run.requestsPerSec} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
-              (run.errors ? `, ${run.errors} errors (first: ${run.firstError})` : ''),
+              (run.errors ? `, ${run.errors} errors (first: ${run.firstError})` : '') +
+              (run.profile ? ` (profile: ${path.relative(process.cwd(), run.profile)})` : ''),
           );
         }
       }

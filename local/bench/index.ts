@@ -3,7 +3,7 @@
  *
  *   npx tsx local/bench/index.ts [--quick] [--only engine|e2e] [--duration <s>] [--concurrency <n>]
  *                                [--rounds <n>] [--warmup <s>] [--scenario get|post] [--system local|bare]
- *                                [--out <file>]
+ *                                [--out <file>] [--profile <dir>]
  *
  * 1. Engine: ASL state transitions per second (JSONPath and JSONata CRUD-shaped machines, in-memory handlers).
  * 2. End to end: GET and POST req/s, p50/p99 through the local API vs a bare node:http handler on the same DynamoDB.
@@ -33,6 +33,8 @@ export interface BenchOptions {
   scenarios: ScenarioName[];
   systems: SystemName[];
   out: string;
+  /** Folder for CPU profiles of the server thread, one per e2e run (--profile). */
+  profileDir?: string;
 }
 
 export interface BenchResults {
@@ -52,7 +54,9 @@ const USAGE = `usage: npx tsx local/bench/index.ts [options]   (npm run bench --
   --warmup <s>         unrecorded warm-up at the start of each e2e run (default 1)
   --scenario get|post  e2e: one scenario only (default both)
   --system local|bare  e2e: one system only (default both; no ratio then)
-  --out <file>         JSON results file (default .bench/results.json)`;
+  --out <file>         JSON results file (default .bench/results.json)
+  --profile <dir>      e2e: write a CPU profile of the server thread for each measured window into <dir>
+                       (summarize one with: npx tsx local/bench/profile-summary.ts <dir>/get-local-1.cpuprofile)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -67,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       scenario: { type: 'string' },
       system: { type: 'string' },
       out: { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -105,6 +110,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     scenarios: scenario ? [scenario as ScenarioName] : ['GET', 'POST'],
     systems: system ? [system as SystemName] : ['local', 'bare'],
     out: path.resolve(values.out ?? '.bench/results.json'),
+    profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
   };
 }
 
@@ -178,6 +184,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       seedItems: options.seedItems,
       scenarios: options.scenarios,
       systems: options.systems,
+      profileDir: options.profileDir,
       log,
     });
   }

@@ -10,7 +10,9 @@
  *   GET    /_local/events[?bus=<name>]             recorded EventBridge events
  *   GET    /_local/sqs/queues                      queues with message counts
  *   GET    /_local/sqs/queues/<name>/messages      messages of a queue, without receiving them
- *   POST   /_local/appconfig/flags                 {application, environment, configurationProfile, flag, enabled?, attributes?}
+ *   GET    /_local/appconfig/flags[?application=…]  the deployed feature flags
+ *   POST   /_local/appconfig/flags                 {flag, enabled?, attributes?, application?, environment?, configurationProfile?}
+ *                                                  (the targets default to the only application/environment/profile)
  *                                                  → publish + deploy → {versionNumber, deploymentNumber, deployedAt}
  *
  * Errors: `{"error": "..."}` with 400 (bad input) or 404 (unknown route or resource).
@@ -68,13 +70,16 @@ export async function handleAdmin(method: string, url: URL, body: Buffer, res: S
       const limit = Number(url.searchParams.get('limit') ?? 100);
       return sendJson(res, 200, { messages: ctx.services.sqs.peekMessages(decodeURIComponent(parts[2]), limit) });
     }
+    if (route === 'GET /appconfig/flags') {
+      const target = flagsTarget(ctx.services, Object.fromEntries(url.searchParams));
+      return sendJson(res, 200, { ...target, values: ctx.services.appConfig.getFeatureFlags(target)?.values ?? {} });
+    }
     if (route === 'POST /appconfig/flags') {
       const input = parseJson(body);
-      for (const k of ['application', 'environment', 'configurationProfile', 'flag']) {
-        if (typeof input?.[k] !== 'string') throw new BadInput(`"${k}" is required`);
-      }
-      const result = ctx.services.appConfig.setFeatureFlag(input);
-      return sendJson(res, 200, { versionNumber: result.versionNumber, deploymentNumber: result.deployment.DeploymentNumber, deployedAt: result.deployedAt.toISOString() });
+      if (typeof input?.flag !== 'string') throw new BadInput('"flag" is required');
+      const target = flagsTarget(ctx.services, input);
+      const result = ctx.services.appConfig.setFeatureFlag({ ...input, ...target });
+      return sendJson(res, 200, { ...target, versionNumber: result.versionNumber, deploymentNumber: result.deployment.DeploymentNumber, deployedAt: result.deployedAt.toISOString() });
     }
     sendJson(res, 404, { error: `No admin route ${route}` });
   } catch (err) {
@@ -101,6 +106,22 @@ export function health(ctx: Pick<AdminContext, 'services' | 'stepFunctionsConfig
 }
 
 class BadInput extends Error {}
+
+/** The flags' application/environment/profile: as given, or the only one there is (the app has one of each). */
+function flagsTarget(services: LocalServices, input: Record<string, unknown>): { application: string; environment: string; configurationProfile: string } {
+  const only = <T extends { Id: string }>(items: T[], what: string, given: unknown): string => {
+    if (typeof given === 'string' && given !== '') return given;
+    if (items.length === 1) return items[0].Id;
+    throw new BadInput(`"${what}" is required (${items.length} to choose from: ${items.map((i) => i.Id).join(', ') || 'none'})`);
+  };
+  const store = services.appConfig;
+  const application = only(store.listApplications(), 'application', input.application);
+  const app = store.findApplication(application);
+  if (!app) throw new BadInput(`Application ${application} not found`);
+  const environment = only(store.listEnvironments(app.Id), 'environment', input.environment);
+  const configurationProfile = only(store.listConfigurationProfiles(app.Id), 'configurationProfile', input.configurationProfile);
+  return { application, environment, configurationProfile };
+}
 
 function parseJson(body: Buffer): any {
   if (body.length === 0) throw new BadInput('A JSON body is required');

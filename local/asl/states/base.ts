@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, ContextObject, QueryLanguage, TaskHandlerTable } from '../types';
 import type { EventRecorder, Thread } from '../events';
 import { compileJsonataAssign, Catcher, Retrier } from '../retry';
-import { compileJsonataTemplate, makeBindings, type JsonataBindings, type JsonataTemplate } from '../jsonata';
+import { compileJsonataTemplate, JsonataScope, type JsonataTemplate, type StatesBinding } from '../jsonata';
 import { compileAssign, compileTemplate, type Evaluator } from '../payload';
 import { compilePath, compileResultPath, type CompiledPath, type CompiledResultPath } from '../jsonpath';
 import type { EvalEnv } from '../refs';
@@ -35,6 +35,8 @@ export interface RunCtx {
   vars: VarScope;
   /** Aborted when the execution stops, times out, or a sibling branch/iteration failed. */
   cancel: CancelToken;
+  /** True inside a Parallel branch or a Map iteration (its failing Task states are recorded as aborted). */
+  nested?: boolean;
 }
 
 /** One state being run. */
@@ -55,7 +57,9 @@ export class StateCtx implements RunCtx {
   }
 
   private enteredIso?: string;
-  private baseBindings?: JsonataBindings;
+  private scope?: JsonataScope;
+  /** Set by Parallel/Map once their branches/iterations all succeeded (a later failure is the state's own). */
+  containerSucceeded = false;
 
   get enteredTime(): string {
     return (this.enteredIso ??= this.enteredAt.toISOString());
@@ -91,16 +95,30 @@ export class StateCtx implements RunCtx {
     return new StateEnv(input, this);
   }
 
-  /** JSONata bindings ($states + variables). */
-  bindings(extra?: { result?: unknown; errorOutput?: unknown; input?: unknown }): JsonataBindings {
+  /** `$states` with `context` built on first use (most expressions never read it). */
+  private statesBinding(input: unknown): StatesBinding {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      input,
+      get context() {
+        return self.context();
+      },
+    };
+  }
+
+  /** JSONata scope: $states (input, context, and result / errorOutput where they exist) + the variables. */
+  bindings(extra?: { result?: unknown; errorOutput?: unknown; input?: unknown }): JsonataScope {
+    const vars = this.vars.all();
     if (!extra) {
-      if (this.baseBindings && this.baseBindings.states.context === this.context()) return this.baseBindings;
-      return (this.baseBindings = makeBindings({ input: this.rawInput, context: this.context() }, this.vars.all()));
+      const s = this.scope;
+      if (s && s.vars === vars) return s;
+      return (this.scope = new JsonataScope(this.statesBinding(this.rawInput), vars));
     }
-    const states: JsonataBindings['states'] = { input: extra && 'input' in extra ? extra.input : this.rawInput, context: this.context() };
-    if (extra && 'result' in extra) states.result = extra.result;
-    if (extra && 'errorOutput' in extra) states.errorOutput = extra.errorOutput;
-    return makeBindings(states, this.vars.all());
+    const states = this.statesBinding('input' in extra ? extra.input : this.rawInput);
+    if ('result' in extra) states.result = extra.result;
+    if ('errorOutput' in extra) states.errorOutput = extra.errorOutput;
+    return new JsonataScope(states, vars);
   }
 }
 
@@ -180,7 +198,7 @@ export abstract class BaseState {
     if (jsonata) {
       if ('Arguments' in def) this.arguments = compileJsonataTemplate(def.Arguments, 'Arguments');
       if ('Output' in def) this.output = compileJsonataTemplate(def.Output, 'Output');
-      if (def.Assign) this.assignJsonata = compileJsonataAssign(def.Assign as Def);
+      if (def.Assign) this.assignJsonata = compileJsonataAssign(def.Assign as Def, 'Assign');
     } else {
       if ('InputPath' in def) this.inputPath = def.InputPath === null ? null : pathOrRoot(def.InputPath as string);
       if ('Parameters' in def && this.usesParametersField()) this.parameters = compileTemplate(def.Parameters);
@@ -190,7 +208,7 @@ export abstract class BaseState {
       if (def.Assign) this.assignPath = compileAssign(def.Assign as Def);
     }
     if (Array.isArray(def.Retry)) this.retriers = (def.Retry as Def[]).map((r) => new Retrier(r));
-    if (Array.isArray(def.Catch)) this.catchers = (def.Catch as Def[]).map((c) => new Catcher(c, jsonata));
+    if (Array.isArray(def.Catch)) this.catchers = (def.Catch as Def[]).map((c, i) => new Catcher(c, jsonata, i));
   }
 
   /** Map reads `Parameters` as its legacy ItemSelector. */
@@ -226,6 +244,6 @@ export async function resolveNumber(
     const r = path.read(input);
     return r.found ? (r.value as number) : undefined;
   }
-  if (tmpl) return (await tmpl.evaluate(ctx.bindings())) as number;
+  if (tmpl) return (await tmpl.run(ctx.bindings())) as number;
   return undefined;
 }

@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
  */
 import { compileRule, type Predicate } from '../choice-rules';
-import { NoChoiceMatchedError, QueryEvaluationError } from '../errors';
+import { QueryEvaluationError, RuntimeError } from '../errors';
 import { compileJsonataTemplate, type JsonataTemplate } from '../jsonata';
 import { compileAssign, type Evaluator } from '../payload';
 import { compileJsonataAssign } from '../retry';
@@ -32,9 +32,9 @@ export class ChoiceState extends BaseState {
     this.rules = ((def.Choices as Def[]) ?? []).map((r, i) => {
       const rule: Rule = { next: r.Next as string };
       if (ql === 'JSONata') {
-        rule.condition = compileJsonataTemplate(r.Condition, `Choices[${i}].Condition`);
-        if (r.Assign) rule.assignJsonata = compileJsonataAssign(r.Assign as Def);
-        if ('Output' in r) rule.output = compileJsonataTemplate(r.Output, `Choices[${i}].Output`);
+        rule.condition = compileJsonataTemplate(r.Condition, `Choices[${i}]/Condition`);
+        if (r.Assign) rule.assignJsonata = compileJsonataAssign(r.Assign as Def, `Choices[${i}]/Assign`);
+        if ('Output' in r) rule.output = compileJsonataTemplate(r.Output, `Choices[${i}]/Output`);
       } else {
         rule.predicate = compileRule(r);
         if (r.Assign) rule.assignPath = compileAssign(r.Assign as Def);
@@ -52,23 +52,44 @@ export class ChoiceState extends BaseState {
     return this.noMatch(input);
   }
 
+  /**
+   * No rule matched and no Default: AWS fails with States.Runtime, not States.NoChoiceMatched (wording
+   * verified on AWS us-east-1 by the Floci project: "Failed to transition out of the state. The state
+   * does not point to a next state.").
+   */
   private noMatch(input: unknown): StateResult {
     if (this.defaultNext !== undefined) return { result: input, next: this.defaultNext };
-    throw new NoChoiceMatchedError(`No Matches!`);
+    throw new RuntimeError('Failed to transition out of the state. The state does not point to a next state.');
   }
 
-  private async executeJsonata(input: unknown, ctx: StateCtx): Promise<StateResult> {
-    {
-      const b = ctx.bindings();
-      for (const rule of this.rules) {
-        const c = rule.condition!;
-        const v = c.constant ? c.value : await c.evaluate(b);
-        if (typeof v !== 'boolean') {
-          throw new QueryEvaluationError(`The Condition field must evaluate to a boolean value, but got ${JSON.stringify(v)}.`, 'Condition');
-        }
-        if (v) return { result: input, next: rule.next, assignJsonata: rule.assignJsonata ?? null, output: rule.output ?? null };
-      }
+  private executeJsonata(input: unknown, ctx: StateCtx): StateResult | Promise<StateResult> {
+    const b = ctx.bindings();
+    for (let i = 0; i < this.rules.length; i++) {
+      const rule = this.rules[i];
+      const c = rule.condition!;
+      const v = c.constant ? c.value : c.run(b);
+      if (v instanceof Promise) return this.continueJsonata(input, ctx, i, v);
+      if (this.decide(rule, i, v)) return { result: input, next: rule.next, assignJsonata: rule.assignJsonata ?? null, output: rule.output ?? null };
     }
     return this.noMatch(input);
+  }
+
+  private async continueJsonata(input: unknown, ctx: StateCtx, from: number, pending: Promise<unknown>): Promise<StateResult> {
+    const b = ctx.bindings();
+    for (let i = from; i < this.rules.length; i++) {
+      const rule = this.rules[i];
+      const c = rule.condition!;
+      const v = i === from ? await pending : c.constant ? c.value : await c.run(b);
+      if (this.decide(rule, i, v)) return { result: input, next: rule.next, assignJsonata: rule.assignJsonata ?? null, output: rule.output ?? null };
+    }
+    return this.noMatch(input);
+  }
+
+  private decide(rule: Rule, i: number, v: unknown): boolean {
+    if (typeof v !== 'boolean') {
+      throw new QueryEvaluationError(`The Condition field must evaluate to a boolean value, but got ${JSON.stringify(v)}.`, `Choices[${i}]/Condition`);
+    }
+    void rule;
+    return v;
   }
 }

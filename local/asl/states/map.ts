@@ -7,10 +7,10 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
  */
 import { AslError, ExceedToleratedFailureThresholdError, ExecutionAbortedError, QueryEvaluationError, RuntimeError, toAslError } from '../errors';
-import { invalidPathError, type Program } from '../executor';
+import { invalidPathError, takeAbortedState, type Program } from '../executor';
 import { Thread } from '../events';
 import { toJson } from '../json';
-import { compileJsonataTemplate, makeBindings, type JsonataTemplate } from '../jsonata';
+import { compileJsonataTemplate, JsonataScope, type JsonataTemplate } from '../jsonata';
 import { compilePath, type CompiledPath } from '../jsonpath';
 import { compileTemplate, type Evaluator } from '../payload';
 import type { ContextObject, QueryLanguage } from '../types';
@@ -33,6 +33,8 @@ export class MapState extends BaseState {
   override readonly usesParameters = false;
   private readonly itemsPath?: CompiledPath;
   private readonly items?: JsonataTemplate;
+  private readonly itemsDef?: unknown;
+  private readonly itemsSource?: string;
   private readonly itemSelectorPath?: Evaluator;
   private readonly itemSelectorJsonata?: JsonataTemplate;
   private readonly maxConcurrency: NumberSpec;
@@ -48,7 +50,11 @@ export class MapState extends BaseState {
     super(name, def, ql);
     const selector = 'ItemSelector' in def ? def.ItemSelector : def.Parameters;
     if (ql === 'JSONata') {
-      if ('Items' in def) this.items = compileJsonataTemplate(def.Items, 'Items');
+      if ('Items' in def) {
+        this.items = compileJsonataTemplate(def.Items, 'Items');
+        this.itemsDef = def.Items;
+        if (typeof def.Items === 'string' && def.Items.startsWith('{%')) this.itemsSource = def.Items.slice(2, -2).trim();
+      }
       if (selector !== undefined) this.itemSelectorJsonata = compileJsonataTemplate(selector, 'ItemSelector');
     } else {
       this.itemsPath = compilePath((def.ItemsPath as string | undefined) ?? '$');
@@ -75,9 +81,15 @@ export class MapState extends BaseState {
   private async readItems(input: unknown, ctx: StateCtx): Promise<unknown[]> {
     let items: unknown;
     if (this.isJsonata) {
-      items = this.items ? (this.items.constant ? this.items.value : await this.items.evaluate(ctx.bindings())) : input;
+      items = this.items ? (this.items.constant ? this.items.value : await this.items.run(ctx.bindings())) : input;
       if (!Array.isArray(items)) {
-        throw new QueryEvaluationError(`The Items field must evaluate to a JSON array, but got ${toJson(items)}`, 'Items');
+        // As LocalStack reproduces AWS: "... returned an unexpected result type. Expected 'array', but was
+        // '<jsonata type>' for value: <json>".
+        const src = this.itemsSource ?? toJson(this.itemsDef);
+        throw new QueryEvaluationError(
+          `The JSONata expression '${src}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '${jsonataType(items)}' for value: ${toJson(items)}`,
+          'Items',
+        );
       }
       return items;
     }
@@ -95,11 +107,12 @@ export class MapState extends BaseState {
     if (this.itemSelectorPath) return this.itemSelectorPath({ input, context: mapCtx, vars: ctx.vars });
     const t = this.itemSelectorJsonata!;
     if (t.constant) return t.value;
-    return t.evaluate(makeBindings({ input: ctx.rawInput, context: mapCtx() }, ctx.vars.all()));
+    return t.run(new JsonataScope({ input: ctx.rawInput, context: mapCtx() }, ctx.vars.all()));
   }
 
   async execute(input: unknown, ctx: StateCtx): Promise<StateResult> {
     const exec = ctx.exec;
+    ctx.containerSucceeded = false;
     const items = await this.readItems(input, ctx);
     const spec = (x: NumberSpec) => resolveNumber(ctx, input, x.n, x.path, x.tmpl);
     const maxConc = (await spec(this.maxConcurrency)) ?? 0;
@@ -133,20 +146,32 @@ export class MapState extends BaseState {
           thread,
           vars: new VarScope(ctx.vars),
           cancel: ac,
+          nested: true,
         });
         running.delete(i);
         thread.note('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name: this.name });
         mapThread.last = thread.last;
       } catch (e) {
         running.delete(i);
+        const abortedState = takeAbortedState(e);
         if (e instanceof ExecutionAbortedError && (outer.aborted || failure)) {
+          // A States.Runtime failure ends the execution at once: nothing more is recorded.
+          if (failure && !failure.err.catchable) return;
           thread.note('MapIterationAborted', 'mapIterationAbortedEventDetails', { index: i, name: this.name });
+          if (abortedState) thread.note(`${abortedState}StateAborted`);
           return;
         }
         const err = toAslError(e);
+        if (!err.catchable) {
+          // Recorded on AWS: a States.Runtime error in an iteration leaves no MapIterationFailed/MapStateFailed.
+          if (!failure) failure = { err, thread };
+          ac.abort(new Error('iteration failed'));
+          return;
+        }
         thread.note('MapIterationFailed', 'mapIterationFailedEventDetails', { index: i, name: this.name });
+        if (abortedState) thread.note(`${abortedState}StateAborted`);
         failedCount++;
-        if (!err.catchable || !tolerated()) {
+        if (!tolerated()) {
           if (!failure) failure = { err, thread };
           ac.abort(new Error('iteration failed'));
           return;
@@ -174,9 +199,9 @@ export class MapState extends BaseState {
     }
     if (outer.aborted) throw new ExecutionAbortedError();
     if (failure) {
+      // MapStateFailed (emitted by the executor once the failure is final) follows the failing iteration.
       const f = failure as { err: AslError; thread: Thread };
       mapThread.last = f.thread.last;
-      mapThread.emit('MapStateFailed');
       const tolerance = tolCount !== undefined || tolPercent !== undefined;
       if (tolerance && f.err.catchable) {
         throw new ExceedToleratedFailureThresholdError('The specified tolerated failure threshold was exceeded');
@@ -185,6 +210,14 @@ export class MapState extends BaseState {
     }
     mapThread.last = exec.recorder.latest;
     mapThread.note('MapStateSucceeded');
+    ctx.containerSucceeded = true;
     return { result: results };
   }
+}
+
+/** The type name jsonata's $type gives a value. */
+function jsonataType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
 }

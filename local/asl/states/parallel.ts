@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html
  */
 import { AslError, ExecutionAbortedError, toAslError } from '../errors';
-import type { Program } from '../executor';
+import { takeAbortedState, type Program } from '../executor';
 import type { Thread } from '../events';
 import type { QueryLanguage } from '../types';
 import { VarScope } from '../variables';
@@ -26,37 +26,45 @@ export class ParallelState extends BaseState {
 
   async execute(payload: unknown, ctx: StateCtx): Promise<StateResult> {
     const exec = ctx.exec;
+    ctx.containerSucceeded = false;
     ctx.thread.emit('ParallelStateStarted');
     const outer = ctx.cancel;
     const ac = outer.child();
     let failed: { err: AslError; thread: Thread } | undefined;
+    const results = new Array<unknown>(this.branches.length);
     try {
-      const results = await Promise.all(
-        this.branches.map(async (program) => {
+      // Every branch settles before the state fails, so the branches stopped by a failure are recorded
+      // (`<Type>StateAborted`) before ParallelStateFailed, as on AWS.
+      await Promise.all(
+        this.branches.map(async (program, i) => {
           const thread = ctx.thread.child();
           try {
-            return await exec.executor.runProgram(program, payload, { exec, thread, vars: new VarScope(ctx.vars), cancel: ac });
+            results[i] = await exec.executor.runProgram(program, payload, { exec, thread, vars: new VarScope(ctx.vars), cancel: ac, nested: true });
           } catch (e) {
-            if (!failed) {
+            const abortedState = takeAbortedState(e);
+            if (!failed && !(e instanceof ExecutionAbortedError && ac.aborted)) {
               failed = { err: toAslError(e), thread };
+              // A Task whose failure ends its branch is recorded as aborted (recorded on AWS).
+              if (abortedState && failed.err.catchable) thread.note(`${abortedState}StateAborted`);
               ac.abort(new Error('branch failed'));
+            } else if (abortedState && !outer.aborted && failed?.err.catchable) {
+              thread.note(`${abortedState}StateAborted`);
             }
-            throw e;
           }
         }),
       );
-      const latest = exec.recorder.latest;
-      ctx.thread.last = latest;
-      ctx.thread.note('ParallelStateSucceeded');
-      return { result: results };
-    } catch (e) {
-      if (outer.aborted) throw new ExecutionAbortedError();
-      const f = failed ?? { err: toAslError(e), thread: ctx.thread };
-      ctx.thread.last = f.thread.last;
-      ctx.thread.emit('ParallelStateFailed');
-      throw f.err;
     } finally {
       ac.detach();
     }
+    if (outer.aborted) throw new ExecutionAbortedError();
+    if (failed) {
+      // ParallelStateFailed (emitted by the executor, once the failure is final) follows the failing branch.
+      ctx.thread.last = failed.thread.last;
+      throw failed.err;
+    }
+    ctx.thread.last = exec.recorder.latest;
+    ctx.thread.note('ParallelStateSucceeded');
+    ctx.containerSucceeded = true;
+    return { result: results };
   }
 }
