@@ -27,6 +27,47 @@ export interface CrudResourceProps {
 const RESERVED_ATTRIBUTES = ['version', 'data', 'requestToken', 'lastRequestAt', 'deletedAt', 'createdAt', 'updatedAt'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+type Schema = Record<string, unknown>;
+
+/**
+ * The PATCH body model: a JSON Merge Patch (RFC 7396) of an item whose full model is `schema` (draft-04).
+ * - Nothing is required: a patch names only what it changes.
+ * - An optional top-level attribute may also be null, which removes it.
+ * - The key and the attributes the full model requires may change but not be removed: the patched item must
+ *   still match the full model (and the workflow answers 422 to a key that differs from the path id).
+ * - Nested values are replaced whole (the workflow merges top-level attributes only), so they keep their schema.
+ * - additionalProperties stays as the full model has it; when it is a schema, an extra attribute may be null too.
+ */
+export function mergePatchSchema(schema: object, key: string, title: string): Schema {
+  const { required = [], properties = {}, patternProperties, additionalProperties, ...rest } = schema as Schema & {
+    required?: string[];
+    properties?: Record<string, Schema>;
+    patternProperties?: Record<string, Schema>;
+  };
+  const keep = new Set([key, ...required]);
+  const patch: Schema = {
+    ...rest,
+    title,
+    description: `JSON Merge Patch (RFC 7396) of ${rest.title ?? 'an item'}: null removes an optional attribute.`,
+    properties: Object.fromEntries(Object.entries(properties).map(([name, p]) => [name, keep.has(name) ? p : orNull(p)])),
+  };
+  if (patternProperties) patch.patternProperties = Object.fromEntries(Object.entries(patternProperties).map(([re, p]) => [re, orNull(p)]));
+  if (additionalProperties !== undefined) {
+    patch.additionalProperties = typeof additionalProperties === 'object' ? orNull(additionalProperties as Schema) : additionalProperties;
+  }
+  return patch;
+}
+
+/** `property` that also accepts null. Draft-04 has no `nullable`: widen `type` (and `enum`), or use anyOf where `type` alone cannot say it. */
+function orNull(property: Schema): Schema {
+  const composite = ['$ref', 'allOf', 'anyOf', 'oneOf', 'not'].some((k) => k in property);
+  if (property.type === undefined || composite) return { anyOf: [property, { type: 'null' }] };
+  const types = [property.type].flat();
+  const nullable: Schema = { ...property, type: types.includes('null') ? types : [...types, 'null'] };
+  if (Array.isArray(property.enum) && !property.enum.includes(null)) nullable.enum = [...property.enum, null];
+  return nullable;
+}
+
 /**
  * One REST resource: its table, its Express state machine, its dead-letter queue, and the
  * /{name} and /{name}/{id} routes whose every method calls StartSyncExecution on that state machine.
@@ -142,11 +183,10 @@ export class CrudResource extends Construct {
 
     const modelName = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
     const fullModel = props.api.addModel(`${modelName}Model`, { modelName, contentType: 'application/json', schema: schema as apigw.JsonSchema });
-    const { required: _required, ...patchSchema } = schema as { required?: string[] };
     const patchModel = props.api.addModel(`${modelName}PatchModel`, {
       modelName: `${modelName}Patch`,
       contentType: 'application/json',
-      schema: { ...patchSchema, title: `${modelName}Patch` } as apigw.JsonSchema,
+      schema: mergePatchSchema(schema, props.declaration.key, `${modelName}Patch`) as apigw.JsonSchema,
     });
 
     const headers = ['X-Request-Id', 'X-Execution-Arn', 'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers'];

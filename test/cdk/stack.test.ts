@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { STATE_MACHINE_FILE } from '../../cdk/paths';
 import { RESOURCES } from '../../cdk/resources';
 import { FLAG_NAMES } from '../../lambdas/flags/definitions';
+import { ModelRegistry } from '../../local/apigateway/models';
 import { Resources, Statement, cfnText, ofType, statementsOfRole } from '../helpers/cfn';
 import { Synthesized, buildApp, fileAssetText, removeSynthesized, synthesize } from '../helpers/synth';
 
@@ -148,6 +149,27 @@ describe.each(NAMES)('resource %s', (name) => {
     expect(props(models[`${modelName}Patch`]).Schema.required).toBeUndefined();
   });
 
+  test('the PATCH model is a JSON merge patch: an optional attribute may be null (removed), types still hold, the key and required attributes cannot be removed', () => {
+    // Validated as the local API Gateway validates (draft-04 models on ajv).
+    const registry = ModelRegistry.fromTemplate(resources);
+    const modelName = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+    const patch = (body: unknown) => registry.validator(`${modelName}Patch`)(body);
+    const schema = declaration.schema as { properties: Record<string, { type: string }>; required: string[]; additionalProperties?: unknown };
+    const kept = [declaration.key, ...schema.required];
+    const optional = Object.keys(schema.properties).filter((p) => !kept.includes(p));
+    const wrongType: Record<string, unknown> = { string: 12345, integer: 'one', number: 'one', boolean: 'yes', array: 'list', object: 'map' };
+    expect(optional.length).toBeGreaterThan(0);
+
+    expect(patch({})).toBe(true);
+    for (const p of optional) {
+      expect({ p, valid: patch({ [p]: null }) }).toEqual({ p, valid: true });
+      expect({ p, valid: patch({ [p]: wrongType[schema.properties[p].type] }) }).toEqual({ p, valid: false });
+    }
+    for (const p of kept) expect({ p, valid: patch({ [p]: null }) }).toEqual({ p, valid: false });
+    const [, model] = ofType(resources, 'AWS::ApiGateway::Model').find(([, m]) => m.Name === `${modelName}Patch`)!;
+    expect(model.Schema.additionalProperties).toEqual(schema.additionalProperties);
+  });
+
   test('has an encrypted, TLS-only dead-letter queue keeping messages 14 days, with an alarm on visible messages', () => {
     const queueId = id(r().deadLetterQueue);
     expect(props(queueId)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
@@ -198,6 +220,17 @@ describe.each(NAMES)('resource %s', (name) => {
       { effect: 'Allow', actions: ['states:StartSyncExecution'], resources: [`<${id(r().stateMachine)}>`] },
     ]);
   });
+});
+
+test('PATCH /customers/{id} with {"phone": null} passes the model (it removes the phone); a number for phone or a null email does not', () => {
+  const validate = ModelRegistry.fromTemplate(resources).validator('CustomersPatch');
+  expect(validate({ phone: null })).toBe(true);
+  expect(validate({ phone: '+44 20 7946 0000', name: 'Ada' })).toBe(true);
+  expect(validate({ phone: 442079460000 })).toBe(false);
+  expect(validate({ email: null })).toBe(false);
+  expect(validate({ customerId: null })).toBe(false);
+  // The POST/PUT model is unchanged: null is no phone number there.
+  expect(ModelRegistry.fromTemplate(resources).validator('Customers')({ name: 'Ada', email: 'ada@example.com', phone: null })).toBe(false);
 });
 
 describe('API', () => {

@@ -113,6 +113,15 @@ describe.each(FILES)('%s', (file) => {
         expect(isDeadLetterSend(conditional!.Next)).toBe(false);
       },
     );
+
+    test.each(writes.filter(([, s]) => s.Arguments && JSON.stringify(s.Arguments).includes('ConditionExpression')).map(([name]) => name))(
+      '%s re-reads the item (consistently) after a failed condition: an earlier attempt of this very write may have landed',
+      (name) => {
+        const conditional = definition.States[name].Catch!.find((c) => c.ErrorEquals.some((e) => /ConditionalCheckFailedException$/.test(e)))!;
+        const reread = definition.States[conditional.Next];
+        expect(reread).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Arguments: { ConsistentRead: true } });
+      },
+    );
   });
 
   test('every Task has a static TimeoutSeconds shorter than the state machine timeout', () => {

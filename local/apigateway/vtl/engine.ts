@@ -157,7 +157,20 @@ export function parseTemplate(template: string): Ast[] {
   return asts;
 }
 
+/** Interpolated string literals ("$a-$b") are parsed by velocityjs on every evaluation: cache their ASTs. */
+const stringAstCache = new Map<string, Ast[]>();
+
 export class JavaVelocity extends Compile {
+  evalStr(str: string): string {
+    let asts = stringAstCache.get(str);
+    if (!asts) {
+      asts = parse(str);
+      if (stringAstCache.size > 2000) stringAstCache.clear();
+      stringAstCache.set(str, asts);
+    }
+    return this.renderAstList(asts, this.contextId);
+  }
+
   constructor(
     asts: Ast[],
     private readonly nullRendering: NullRendering = 'empty',
