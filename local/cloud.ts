@@ -80,10 +80,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => services.close());
 
     const lambdas = new Map<string, LocalLambda>();
+    const taskHandlers = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas });
     const stepFunctions = new StepFunctionsService({
       region: 'us-east-1',
       account: '000000000000',
-      taskHandlers: buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas }),
+      taskHandlers,
       dataDir: services.dataDir && ensureDir(path.join(services.dataDir, 'stepfunctions')),
     });
     cleanups.push(() => stepFunctions.close());
@@ -156,6 +157,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const { logicalId, properties: p } of template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
       const name = template.ref(logicalId).split(':').pop() as string;
       const definition = applySubstitutions(readDefinition(p, synth.assemblyDir, logicalId), p.DefinitionSubstitutions ?? {});
+      for (const resource of taskResources(JSON.parse(definition))) {
+        if (!taskHandlers.resolve(resource)) warnings.push(`${logicalId}: Task resource ${resource} is not emulated (the state fails when reached)`);
+      }
       stepFunctions.createStateMachine({ name, definition, roleArn: p.RoleArn, type: p.StateMachineType ?? 'STANDARD', loggingConfiguration: p.LoggingConfiguration, tracingConfiguration: p.TracingConfiguration });
       const subs = p.DefinitionSubstitutions ?? {};
       if (subs.ResourceName) {
@@ -259,6 +263,17 @@ function readDefinition(p: Record<string, any>, assemblyDir: string, logicalId: 
   const file = key && path.join(assemblyDir, `asset.${key}`);
   if (!file || !fs.existsSync(file)) throw new Error(`${logicalId}: state machine definition not found (DefinitionS3Location ${JSON.stringify(p.DefinitionS3Location)})`);
   return fs.readFileSync(file, 'utf8');
+}
+
+/** Every Task resource of a definition, in Parallel branches and Map processors too. */
+function taskResources(node: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) node.forEach((n) => taskResources(n, found));
+  else if (node && typeof node === 'object') {
+    const state = node as Record<string, unknown>;
+    if (state.Type === 'Task' && typeof state.Resource === 'string') found.add(state.Resource);
+    Object.values(state).forEach((v) => taskResources(v, found));
+  }
+  return found;
 }
 
 /** DefinitionSubstitutions: each `${Name}` is replaced by its value, as CloudFormation does. */
