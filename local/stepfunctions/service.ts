@@ -44,8 +44,9 @@ export interface CreateStateMachineRequest {
   definition: string | object;
   roleArn?: string;
   type?: string;
-  loggingConfiguration?: Partial<LoggingConfiguration>;
-  tracingConfiguration?: { enabled?: boolean };
+  /** The API's camelCase shape, or the template's PascalCase one. */
+  loggingConfiguration?: Record<string, any>;
+  tracingConfiguration?: Record<string, any>;
 }
 
 export interface StartExecutionRequest {
@@ -101,7 +102,7 @@ export class StepFunctionsService {
     const definition = typeof request.definition === 'string' ? request.definition : JSON.stringify(request.definition);
     const stateMachineArn = `${this.arnPrefix()}:stateMachine:${name}`;
     const loggingConfiguration = normalizeLogging(request.loggingConfiguration);
-    const tracingConfiguration = { enabled: request.tracingConfiguration?.enabled === true };
+    const tracingConfiguration = normalizeTracing(request.tracingConfiguration);
     const existing = this.machines.get(stateMachineArn)?.record;
     if (existing) {
       const same =
@@ -297,10 +298,26 @@ export class StepFunctionsService {
   }
 }
 
-function normalizeLogging(config: Partial<LoggingConfiguration> | undefined): LoggingConfiguration {
-  const normalized: LoggingConfiguration = { level: config?.level ?? 'OFF', includeExecutionData: config?.includeExecutionData === true };
-  if (config?.destinations?.length) normalized.destinations = config.destinations;
+/**
+ * The API's loggingConfiguration with AWS's defaults (level OFF, no execution data). The template's
+ * CloudFormation properties (Level, IncludeExecutionData, Destinations[].CloudWatchLogsLogGroup.LogGroupArn)
+ * are accepted too.
+ */
+function normalizeLogging(config: Record<string, any> | undefined): LoggingConfiguration {
+  const level = config?.level ?? config?.Level ?? 'OFF';
+  const normalized: LoggingConfiguration = { level, includeExecutionData: (config?.includeExecutionData ?? config?.IncludeExecutionData) === true };
+  const destinations = (config?.destinations ?? config?.Destinations ?? []) as Record<string, any>[];
+  if (destinations.length) {
+    normalized.destinations = destinations.map((d) => {
+      const group = d.cloudWatchLogsLogGroup ?? d.CloudWatchLogsLogGroup;
+      return group ? { cloudWatchLogsLogGroup: { logGroupArn: group.logGroupArn ?? group.LogGroupArn } } : d;
+    });
+  }
   return normalized;
+}
+
+function normalizeTracing(config: Record<string, any> | undefined): { enabled: boolean } {
+  return { enabled: (config?.enabled ?? config?.Enabled) === true };
 }
 
 /** AWS records StopExecution's error and cause on ExecutionAborted (`executionAbortedEventDetails: {}` without them). */

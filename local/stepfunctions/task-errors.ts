@@ -44,6 +44,12 @@ const DYNAMODB_MODELLED = new Set([
   'ReplicatedWriteConflictException',
 ]);
 
+/**
+ * DynamoDB added ThrottlingException to its API model in 2025: the v2 SDK has a class for it; the v1 SDK
+ * (in maintenance) is assumed not to, so an optimized Task sees DynamoDB.AmazonDynamoDBException. A guess.
+ */
+const DYNAMODB_MODELLED_V2 = new Set([...DYNAMODB_MODELLED, 'ThrottlingException']);
+
 const SQS_MODELLED = new Set([
   'QueueDoesNotExist',
   'QueueNameExists',
@@ -69,7 +75,7 @@ export const STYLES = {
   dynamodb: { prefix: 'DynamoDB', serviceId: 'AmazonDynamoDBv2', baseException: 'AmazonDynamoDBException', modelled: DYNAMODB_MODELLED, sdk: 'v1' },
   sqs: { prefix: 'SQS', serviceId: 'AmazonSQS', baseException: 'AmazonSQSException', modelled: SQS_MODELLED, sdk: 'v1' },
   events: { prefix: 'EventBridge', serviceId: 'AmazonEventBridge', baseException: 'AmazonEventBridgeException', modelled: EVENTS_MODELLED, sdk: 'v1' },
-  sdkDynamodb: { prefix: 'DynamoDb', serviceId: 'DynamoDb', baseException: 'DynamoDbException', modelled: DYNAMODB_MODELLED, sdk: 'v2' },
+  sdkDynamodb: { prefix: 'DynamoDb', serviceId: 'DynamoDb', baseException: 'DynamoDbException', modelled: DYNAMODB_MODELLED_V2, sdk: 'v2' },
   sdkSqs: { prefix: 'Sqs', serviceId: 'Sqs', baseException: 'SqsException', modelled: SQS_MODELLED, sdk: 'v2' },
 } satisfies Record<string, ErrorStyle>;
 
