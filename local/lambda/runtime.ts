@@ -76,19 +76,48 @@ export class LocalLambda {
   private load(): Handler {
     if (this.handlerFn) return this.handlerFn;
     const [file, exportName] = splitHandler(this.definition.handler);
-    const filename = ['.js', '.cjs', '.mjs'].map((ext) => path.join(this.definition.codeDir, file + ext)).find((f) => fs.existsSync(f));
+    const filename = ['.js', '.cjs'].map((ext) => path.join(this.definition.codeDir, file + ext)).find((f) => fs.existsSync(f));
     if (!filename) throw new Error(`Lambda ${this.definition.functionName}: no ${file}.js in ${this.definition.codeDir}`);
-    // The environment is set before the module runs, since handlers read it at module scope.
-    Object.assign(process.env, this.baseEnvironment, this.definition.environment);
-    const mod = new Module(filename, module) as Module & { _compile(code: string, filename: string): void };
-    mod.filename = filename;
-    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
-    mod._compile(fs.readFileSync(filename, 'utf8'), filename);
+    // The AWS SDK (provided by the runtime, so outside the bundle) reads region, endpoint and credentials
+    // from the real process.env; the function's own variables are visible to its code only.
+    const nodeProcess = realProcess();
+    Object.assign(nodeProcess.env, this.baseEnvironment);
+    const env = { ...nodeProcess.env, ...this.definition.environment };
+    const functionProcess = Object.create(nodeProcess, { env: { value: env, enumerable: true } }) as NodeJS.Process;
+    const mod = compileModule(filename, fs.readFileSync(filename, 'utf8'), functionProcess);
     const fn = (mod.exports as Record<string, unknown>)[exportName];
     if (typeof fn !== 'function') throw new Error(`Lambda ${this.definition.functionName}: ${this.definition.handler} is not a function`);
     this.handlerFn = fn as Handler;
     return this.handlerFn;
   }
+}
+
+type CompiledModule = Module & { _compile(code: string, filename: string): void; localProcess?: NodeJS.Process };
+
+/**
+ * Compiles CommonJS code as its own module in Node's real context (not a test runner's sandbox), with
+ * `process` bound to `localProcess` inside it (a `var` after the "use strict" prologue shadows the global).
+ */
+function compileModule(filename: string, code: string, localProcess?: NodeJS.Process): CompiledModule {
+  const mod = new Module(filename, module) as CompiledModule;
+  mod.filename = filename;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
+  let source = code;
+  if (localProcess) {
+    mod.localProcess = localProcess;
+    const prologue = /^(?:#![^\n]*\n)?\s*(['"])use strict\1;?/.exec(code)?.[0] ?? '';
+    source = `${prologue}var process = module.localProcess;${code.slice(prologue.length)}`;
+  }
+  mod._compile(source, filename);
+  return mod;
+}
+
+let nodeProcessCache: NodeJS.Process | undefined;
+
+/** The process object of Node's real context: under jest, `process` here is a sandbox copy whose env the SDK never sees. */
+function realProcess(): NodeJS.Process {
+  nodeProcessCache ??= compileModule(path.join(__dirname, 'real-process.js'), 'module.exports = process;').exports as NodeJS.Process;
+  return nodeProcessCache;
 }
 
 function splitHandler(handler: string): [string, string] {
