@@ -17,10 +17,14 @@ export interface CrudApiStackProps extends StackProps {
   readonly stageName?: string;
 }
 
-/** API Gateway's own errors, rendered as problem JSON like the workflow's. */
+/**
+ * API Gateway's own errors, rendered as problem JSON like the workflow's. Gateway-response templates are
+ * not VTL and `validationErrorString` holds unescaped quotes (`["items"]`), so it cannot go inside a JSON
+ * string: the detail is `messageString`, which API Gateway writes as a JSON string literal.
+ */
 const GATEWAY_PROBLEMS: [apigw.ResponseType, string, number | undefined, string][] = [
-  [apigw.ResponseType.BAD_REQUEST_BODY, 'Bad Request', 400, '"$context.error.validationErrorString"'],
-  [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'Bad Request', 400, '"$context.error.validationErrorString"'],
+  [apigw.ResponseType.BAD_REQUEST_BODY, 'Bad Request', 400, '$context.error.messageString'],
+  [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'Bad Request', 400, '$context.error.messageString'],
   [apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'Not Found', 404, '"No route for $context.httpMethod $context.path"'],
   [apigw.ResponseType.REQUEST_TOO_LARGE, 'Payload Too Large', 413, '$context.error.messageString'],
   [apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, 'Unsupported Media Type', 415, '"Send application/json"'],
@@ -72,7 +76,7 @@ export class CrudApiStack extends Stack {
       this.api.addGatewayResponse(`Problem${type.responseType}`, {
         type,
         statusCode: status === undefined ? undefined : String(status),
-        responseHeaders: { 'Access-Control-Allow-Origin': "'*'", 'X-Request-Id': 'context.requestId' },
+        responseHeaders: { 'Access-Control-Allow-Origin': "'*'", 'X-Request-Id': 'context.requestId', 'Content-Type': "'application/problem+json'" },
         templates: { 'application/json': gatewayProblemTemplate(title, status, detail) },
       });
     }

@@ -425,7 +425,8 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       const res = await api.post(collection, resource.missingRequired.body);
       expectGatewayRejection(cloud, res, 400);
       expect(res.text).toContain('"title":"Bad Request"');
-      expect(res.text).toContain(resource.missingRequired.field);
+      // validationErrorString quotes property names unescaped, so the detail is API Gateway's messageString.
+      expect(res.json.detail).toBe('Invalid request body');
     });
 
     it('a property of the wrong type → 400 (POST, PUT and PATCH models), nothing written', async () => {
@@ -457,7 +458,7 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
     it("the 400 of a schema violation is valid problem JSON (the validator's message quotes property names)", async () => {
       const res = await api.post(collection, resource.missingRequired.body);
       expectGatewayProblem(cloud, res, 400, 'Bad Request');
-      expect(res.json.detail).toContain(resource.missingRequired.field);
+      expect(res.json.detail).toBe('Invalid request body');
     });
 
     it('a server-owned attribute in a POST → 422 from the workflow (ValidateBody), nothing written', async () => {
