@@ -21,7 +21,7 @@ import { IntegrationResponse, IntegrationResult, PassthroughBehavior, buildMetho
 import { MappingContext, MappingRequest, MappingTemplateError, formatRequestTime, renderMappingTemplate } from './vtl';
 
 /** API Gateway's hard limits (REST APIs). */
-const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
 /** Calls an AWS service action the way an `AWS` integration does (`arn:aws:apigateway:<region>:<service>:action/<Action>`). */
@@ -35,6 +35,8 @@ export interface ApiRequest {
   /** Header names as the client sent them (node's `rawHeaders` pairs). */
   rawHeaders: string[];
   body: Buffer;
+  /** The body went over API Gateway's 10 MB limit (it was not kept whole). */
+  bodyTooLarge?: boolean;
   sourceIp?: string;
 }
 
@@ -64,6 +66,8 @@ interface Method {
 
 interface Route {
   segments: string[];
+  /** Per segment: 2 literal, 1 {param}, 0 {proxy+}. */
+  ranks: number[];
   resourcePath: string;
   methods: Map<string, Method>;
 }
@@ -84,8 +88,11 @@ export class RestApi {
   ) {
     this.apiId = resolved.ref(logicalId);
     const belongs = (r: Record<string, any>) => r.RestApiId === this.apiId;
+    // Only API Gateway resources are resolved: an intrinsic elsewhere in the template is none of this API's business.
     const resources = Object.fromEntries(
-      Object.entries(resolved.template.Resources).map(([id, r]) => [id, { Type: r.Type, Properties: resolved.resolve(r.Properties ?? {}, id) as Record<string, unknown> }]),
+      Object.entries(resolved.template.Resources)
+        .filter(([, r]) => r.Type.startsWith('AWS::ApiGateway::'))
+        .map(([id, r]) => [id, { Type: r.Type, Properties: resolved.resolve(r.Properties ?? {}, id) as Record<string, unknown> }]),
     ) as Record<string, TemplateResource & { Properties: Record<string, any> }>;
 
     const models: Record<string, unknown> = {};
@@ -137,13 +144,12 @@ export class RestApi {
       };
       let route = this.routes.find((x) => x.resourcePath === resourcePath);
       if (!route) {
-        route = { segments: resourcePath.split('/').filter(Boolean), resourcePath, methods: new Map() };
+        const segments = resourcePath.split('/').filter(Boolean);
+        route = { segments, ranks: segments.map(segmentRank), resourcePath, methods: new Map() };
         this.routes.push(route);
       }
       route.methods.set(method.httpMethod, method);
     }
-    // Literal path parts win over {param} parts, which win over {proxy+}: sort once, match first.
-    this.routes.sort((a, b) => specificity(b.segments) - specificity(a.segments));
   }
 
   /** The method-level routes, e.g. `GET /orders/{id}`, for the start-up banner. */
@@ -194,7 +200,7 @@ export class RestApi {
     if (!match) return gatewayError(new GatewayResponseError('MISSING_AUTHENTICATION_TOKEN'));
     const { method, pathParameters } = match;
     Object.assign(context, { resourcePath: method.resourcePath, resourceId: method.resourceId, httpMethod: request.method });
-    if (request.body.length > MAX_PAYLOAD_BYTES) return gatewayError(new GatewayResponseError('REQUEST_TOO_LARGE'), pathParameters);
+    if (request.bodyTooLarge || request.body.length > MAX_PAYLOAD_BYTES) return gatewayError(new GatewayResponseError('REQUEST_TOO_LARGE'), pathParameters);
 
     const mapping: MappingRequest = { body, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: multiQuery, headers, context };
     try {
@@ -206,20 +212,24 @@ export class RestApi {
       if (error instanceof GatewayResponseError) return gatewayError(error, pathParameters);
       // A template that fails to render is a configuration error: API Gateway logs it and answers 500.
       if (error instanceof MappingTemplateError) return gatewayError(new GatewayResponseError('API_CONFIGURATION_ERROR', 'Internal server error'), pathParameters);
-      throw error;
+      // A local service that crashed: answered like API Gateway's internal error, and said in the log.
+      console.error(`local API: ${request.method} ${request.path} (${requestId}) failed in the integration:`, error);
+      return gatewayError(new GatewayResponseError('API_CONFIGURATION_ERROR', 'Internal server error'), pathParameters);
     }
   }
 
   private match(path: string, httpMethod: string): { method: Method; pathParameters: Record<string, string> } | undefined {
     const parts = path.split('/').filter(Boolean);
+    // Like API Gateway's resource tree: at each level a literal part wins over {param}, which wins over {proxy+}.
+    let best: { route: Route; pathParameters: Record<string, string> } | undefined;
     for (const route of this.routes) {
       const pathParameters = matchSegments(route.segments, parts);
-      if (!pathParameters) continue;
-      const method = route.methods.get(httpMethod) ?? route.methods.get('ANY');
-      // A known path with a method it lacks is answered like an unknown path (MISSING_AUTHENTICATION_TOKEN).
-      return method ? { method, pathParameters } : undefined;
+      if (pathParameters && (!best || compareRanks(route.ranks, best.route.ranks) > 0)) best = { route, pathParameters };
     }
-    return undefined;
+    if (!best) return undefined;
+    const method = best.route.methods.get(httpMethod) ?? best.route.methods.get('ANY');
+    // A known path with a method it lacks is answered like an unknown path (MISSING_AUTHENTICATION_TOKEN).
+    return method ? { method, pathParameters: best.pathParameters } : undefined;
   }
 
   private async integrate(method: Method, mapping: MappingRequest, contentType: string | undefined): Promise<IntegrationResult> {
@@ -252,9 +262,14 @@ function logicalIdOf(resources: Record<string, unknown>, resource: unknown): str
   return Object.keys(resources).find((k) => resources[k] === resource) as string;
 }
 
-function specificity(segments: string[]): number {
-  // More segments first; within equal length, literals before {param} before {proxy+}.
-  return segments.length * 1000 + segments.reduce((score, s) => score + (s.endsWith('+}') ? 0 : s.startsWith('{') ? 1 : 2), 0);
+function segmentRank(segment: string): number {
+  return segment.endsWith('+}') ? 0 : segment.startsWith('{') ? 1 : 2;
+}
+
+/** Positive when `a` is the more specific route: the first segment where they differ decides. */
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 function matchSegments(template: string[], parts: string[]): Record<string, string> | undefined {

@@ -1,8 +1,9 @@
 /** The HTTP face of a local REST API: node:http in, {@link RestApi} in the middle, the method response out. */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody, send, sendJson } from '../endpoint/http';
-import type { ApiResponse, RestApi } from './rest-api';
+import type { IncomingMessage } from 'node:http';
+import { send, sendJson } from '../endpoint/http';
+import { ApiResponse, MAX_PAYLOAD_BYTES, RestApi } from './rest-api';
 
 export interface ApiServerOptions {
   api: RestApi;
@@ -26,14 +27,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
-    readBody(req)
-      .then((body) => api.handle({ method, path: url.pathname, query: url.searchParams, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress }))
+    readLimitedBody(req, MAX_PAYLOAD_BYTES)
+      .then(({ body, tooLarge }) =>
+        api.handle({ method, path: url.pathname, query: url.searchParams, rawHeaders: req.rawHeaders, body, bodyTooLarge: tooLarge, sourceIp: req.socket.remoteAddress }),
+      )
       .then((response) => {
         send(res, response.statusCode, response.headers, response.body);
         options.onResponse?.({ method, path: url.pathname }, response, performance.now() - started);
       })
       .catch((error) => {
-        if (error instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Request Too Long' });
         // A bug in the emulation: answer like API Gateway's internal error, and say why in the log.
         console.error(`local API: ${method} ${url.pathname} failed:`, error);
         sendJson(res, 500, { message: 'Internal server error' });
@@ -60,4 +62,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         server.closeAllConnections();
       }),
   };
+}
+
+/** Reads the body up to `limit` bytes and drains the rest, so an oversized request still gets its 413 answer. */
+function readLimitedBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ body: size <= limit ? Buffer.concat(chunks) : Buffer.alloc(0), tooLarge: size > limit }));
+    req.on('error', reject);
+  });
 }

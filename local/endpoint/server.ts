@@ -256,7 +256,8 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
     const handleLambdaInvoke = async (functionRef: string, body: Buffer): Promise<void> => {
       log.service = 'lambda';
       log.action = 'Invoke';
-      const name = functionRef.includes(':function:') ? functionRef.split(':function:')[1].split(':')[0] : functionRef;
+      // A name, a name:qualifier or an ARN (with or without a qualifier) all name the function.
+      const name = (functionRef.includes(':function:') ? functionRef.split(':function:')[1] : functionRef).split(':')[0];
       const lambda = options.lambda;
       if (!lambda || !lambda.has(name)) {
         log.errorCode = 'ResourceNotFoundException';
@@ -270,9 +271,10 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         log.errorCode = 'InvalidRequestContentException';
         return send(res, 400, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidRequestContentException' }, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }));
       }
-      const asynchronous = header(req, 'x-amz-invocation-type') === 'Event';
-      const run = lambda.invoke(name, payload);
-      if (asynchronous) {
+      const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+      if (invocationType === 'DryRun') return send(res, 204, {}, '');
+      const run = Promise.resolve().then(() => lambda.invoke(name, payload));
+      if (invocationType === 'Event') {
         run.catch((err) => console.error(`Lambda ${name} (async invoke) failed:`, err));
         return send(res, 202, {}, '');
       }
@@ -280,8 +282,8 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         const result = await run;
         send(res, 200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, JSON.stringify(result ?? null));
       } catch (err) {
-        const e = err as { errorType?: string; errorMessage?: string; trace?: string[]; message?: string };
-        const errorBody = { errorType: e.errorType ?? 'Error', errorMessage: e.errorMessage ?? e.message ?? String(err), trace: e.trace ?? [] };
+        const e = err as { errorType?: string; errorMessage?: string; trace?: string[]; message?: string; name?: string };
+        const errorBody = { errorType: e.errorType ?? e.name ?? 'Error', errorMessage: e.errorMessage ?? e.message ?? String(err), trace: e.trace ?? [] };
         send(res, 200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' }, JSON.stringify(errorBody));
       }
     };

@@ -508,9 +508,9 @@ describe('integration responses', () => {
     expectRequestId(r);
   });
 
-  // BUG (reported): a caller that rejects (a local service crashed) escapes handle(); the HTTP server then
+  // Was a bug: a caller that rejects (a local service crashed) escapes handle(); the HTTP server then
   // answers 500 without x-amzn-RequestId. Expected: an API Gateway 500 answer like any other, with the id.
-  test.failing('an integration call that throws: a 500 gateway answer with x-amzn-RequestId', async () => {
+  test('an integration call that throws: a 500 gateway answer with x-amzn-RequestId', async () => {
     fake.state.next = () => {
       throw new Error('connection reset');
     };
@@ -554,9 +554,9 @@ describe('startApiServer (real HTTP on port 0)', () => {
     }
   });
 
-  // BUG (reported): server.ts reads at most 16 MB (endpoint/http.ts MAX_BODY_BYTES) and destroys the socket
+  // Was a bug: server.ts reads at most 16 MB (endpoint/http.ts MAX_BODY_BYTES) and destroys the socket
   // beyond it, so the client gets ECONNRESET instead of API Gateway's 413 (10 MB payload limit).
-  test.failing('a body over 16 MB still gets 413 Request Too Long, not a reset connection', async () => {
+  test('a body over 16 MB still gets 413 Request Too Long, not a reset connection', async () => {
     const server = await startApiServer({ api: restApi, port: 0 });
     try {
       const r = await fetch(`${server.url}/files/huge`, { method: 'POST', headers: json, body: Buffer.alloc(17 * 1024 * 1024, 0x20) });

@@ -129,9 +129,9 @@ test('the function may be named by its ARN or partial ARN (URL-encoded, as the S
   ]);
 });
 
-// BUG (reported): the name:qualifier form (`echo:$LATEST`, AWS Invoke FunctionName pattern) is looked up
+// Was a bug: the name:qualifier form (`echo:$LATEST`, AWS Invoke FunctionName pattern) is looked up
 // as a function called "echo:$LATEST" → 404. Expected: $LATEST of echo.
-test.failing('the name:qualifier form invokes the function', async () => {
+test('the name:qualifier form invokes the function', async () => {
   const r = await invoke(encodeURIComponent('echo:$LATEST'), '{}');
   expect(r.status).toBe(200);
 });
@@ -178,8 +178,8 @@ test('RequestResponse given explicitly is the default behaviour', async () => {
   expect(await r.json()).toEqual({ received: { x: 1 } });
 });
 
-// BUG (reported): DryRun runs the function and answers 200. AWS: 204, the function is not run.
-test.failing('X-Amz-Invocation-Type: DryRun → 204 without running the function', async () => {
+// Was a bug: DryRun runs the function and answers 200. AWS: 204, the function is not run.
+test('X-Amz-Invocation-Type: DryRun → 204 without running the function', async () => {
   const r = await invoke('echo', '{}', { 'X-Amz-Invocation-Type': 'DryRun' });
   expect(r.status).toBe(204);
   expect(invocations).toEqual([]);
