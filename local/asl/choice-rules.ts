@@ -8,7 +8,10 @@ import { compileRef, type EvalEnv } from './refs';
 
 export type Predicate = (env: EvalEnv) => boolean;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+// RFC3339 with an uppercase T and Z, as the ASL spec requires ("an uppercase T character MUST be used to
+// separate date and time, and an uppercase Z character MUST be present in the absence of a numeric time
+// zone offset"). https://states-language.net/spec.html#timestamps
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export function parseTimestamp(v: unknown): number | undefined {
   if (typeof v !== 'string' || !RFC3339.test(v)) return undefined;

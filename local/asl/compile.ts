@@ -22,6 +22,11 @@ import { WaitState } from './states/wait';
 import type { CompiledStateMachine, ContextObject, ExecuteOptions, ExecutionResult, QueryLanguage } from './types';
 import { VarScope } from './variables';
 
+/**
+ * `ql` is the state machine's QueryLanguage: a state without its own QueryLanguage uses it, including
+ * the states of a Map's ItemProcessor or a Parallel's branches, which do not inherit the enclosing
+ * state's language (as measured on AWS by the Floci project).
+ */
 function buildProgram(def: Def, ql: QueryLanguage, path: string, problems: DefinitionProblem[]): Program {
   const states = new Map<string, BaseState>();
   const defs = (def.States ?? {}) as Record<string, Def>;
@@ -30,7 +35,7 @@ function buildProgram(def: Def, ql: QueryLanguage, path: string, problems: Defin
     const spath = `${path}/States/${name}`;
     const sql = ((sd.QueryLanguage as QueryLanguage | undefined) ?? ql) as QueryLanguage;
     try {
-      states.set(name, buildState(name, sd, sql, spath, problems));
+      states.set(name, buildState(name, sd, sql, ql, spath, problems));
     } catch (e) {
       problems.push({ path: spath, message: (e as Error).message });
     }
@@ -38,7 +43,7 @@ function buildProgram(def: Def, ql: QueryLanguage, path: string, problems: Defin
   return { startAt: def.StartAt as string, states };
 }
 
-function buildState(name: string, sd: Def, ql: QueryLanguage, path: string, problems: DefinitionProblem[]): BaseState {
+function buildState(name: string, sd: Def, ql: QueryLanguage, rootQl: QueryLanguage, path: string, problems: DefinitionProblem[]): BaseState {
   switch (sd.Type) {
     case 'Pass':
       return new PassState(name, sd, ql);
@@ -53,13 +58,13 @@ function buildState(name: string, sd: Def, ql: QueryLanguage, path: string, prob
     case 'Fail':
       return new FailState(name, sd, ql);
     case 'Parallel': {
-      const branches = ((sd.Branches as Def[]) ?? []).map((b, i) => buildProgram(b, ql, `${path}/Branches/${i}`, problems));
+      const branches = ((sd.Branches as Def[]) ?? []).map((b, i) => buildProgram(b, rootQl, `${path}/Branches/${i}`, problems));
       return new ParallelState(name, sd, ql, branches);
     }
     case 'Map': {
       const proc = (sd.ItemProcessor ?? sd.Iterator) as Def;
       const field = sd.ItemProcessor ? 'ItemProcessor' : 'Iterator';
-      const processor = buildProgram(proc ?? { States: {} }, ql, `${path}/${field}`, problems);
+      const processor = buildProgram(proc ?? { States: {} }, rootQl, `${path}/${field}`, problems);
       return new MapState(name, sd, ql, processor);
     }
     default:
@@ -74,6 +79,23 @@ function arnPart(arn: string, index: number, fallback: string): string {
 
 class Machine implements CompiledStateMachine {
   private readonly executor = new Executor();
+  private arnCache?: { arn: string; region: string; defaultRole: string; stateMachine: ContextObject['StateMachine'] };
+
+  /** What the state machine ARN gives (region, account's default role, $$.StateMachine), parsed once. */
+  private arnInfo(smArn: string) {
+    const c = this.arnCache;
+    if (c && c.arn === smArn) return c;
+    const parts = smArn.split(':');
+    const account = arnPart(smArn, 4, '123456789012');
+    const info = {
+      arn: smArn,
+      region: arnPart(smArn, 3, 'us-east-1'),
+      defaultRole: `arn:aws:iam::${account}:role/service-role/StepFunctions-local`,
+      stateMachine: Object.freeze({ Id: smArn, Name: parts[6] ?? parts[parts.length - 1] }),
+    };
+    this.arnCache = info;
+    return info;
+  }
 
   constructor(
     readonly definition: unknown,
@@ -87,8 +109,8 @@ class Machine implements CompiledStateMachine {
     const inputText = options.input === undefined || options.input === '' ? '{}' : options.input;
     const input = JSON.parse(inputText) as unknown;
     const startDate = clock.now();
-    const account = arnPart(options.stateMachineArn, 4, '123456789012');
-    const roleArn = options.roleArn ?? `arn:aws:iam::${account}:role/service-role/StepFunctions-local`;
+    const arn = this.arnInfo(options.stateMachineArn);
+    const roleArn = options.roleArn ?? arn.defaultRole;
     const execution: ContextObject['Execution'] = {
       Id: options.executionArn,
       Input: input,
@@ -97,13 +119,12 @@ class Machine implements CompiledStateMachine {
       RoleArn: roleArn,
       RedriveCount: options.redriveCount ?? 0,
     };
-    const smArnParts = options.stateMachineArn.split(':');
-    const stateMachine = { Id: options.stateMachineArn, Name: smArnParts[6] ?? smArnParts[smArnParts.length - 1] };
+    const stateMachine = arn.stateMachine;
     const exec: ExecutionRuntime = {
       recorder,
       clock,
       handlers: options.taskHandlers,
-      region: arnPart(options.stateMachineArn, 3, 'us-east-1'),
+      region: arn.region,
       random: options.random ?? Math.random,
       execution,
       stateMachine,
@@ -161,12 +182,21 @@ class Machine implements CompiledStateMachine {
       root.emit('ExecutionSucceeded', 'executionSucceededEventDetails', { output, outputDetails: NOT_TRUNCATED });
     } catch (e) {
       if (stopReason === 'timeout') {
+        // Recorded on AWS: DescribeExecution of a TIMED_OUT execution has no error and no cause; only the
+        // ExecutionTimedOut event names States.Timeout, and its previousEventId is 0.
         status = 'TIMED_OUT';
-        error = 'States.Timeout';
-        root.emit('ExecutionTimedOut', 'executionTimedOutEventDetails', { error });
+        recorder.add('ExecutionTimedOut', 0, 'executionTimedOutEventDetails', { error: 'States.Timeout' });
       } else if (stopReason === 'aborted' || e instanceof ExecutionAbortedError) {
         status = 'ABORTED';
-        root.emit('ExecutionAborted');
+        // StopExecution may give an error and a cause (the AbortSignal's reason {error, cause}).
+        const reason = options.signal?.reason as { error?: unknown; cause?: unknown } | undefined;
+        const details: Record<string, unknown> = {};
+        if (reason && typeof reason === 'object') {
+          if (typeof reason.cause === 'string') details.cause = cause = reason.cause;
+          if (typeof reason.error === 'string') details.error = error = reason.error;
+        }
+        if (details.error !== undefined || details.cause !== undefined) root.emit('ExecutionAborted', 'executionAbortedEventDetails', details);
+        else root.emit('ExecutionAborted');
       } else {
         const err: AslError = toAslError(e);
         status = 'FAILED';
@@ -178,7 +208,7 @@ class Machine implements CompiledStateMachine {
         root.emit('ExecutionFailed', 'executionFailedEventDetails', details);
       }
     } finally {
-      timer?.abort();
+      timer?.abort('settled'); // a reason avoids building a DOMException per execution
       if (onUserAbort) options.signal?.removeEventListener('abort', onUserAbort);
       recorder.closed = true;
     }

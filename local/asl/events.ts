@@ -3,6 +3,7 @@
  * each "thread" (the execution, a Parallel branch, a Map iteration) chains its own events; the first
  * state entered of an execution points at 0, not at ExecutionStarted (as recorded on AWS).
  */
+import { systemClock } from './clock';
 import type { Clock, HistoryEvent } from './types';
 
 export const NOT_TRUNCATED = Object.freeze({ truncated: false });
@@ -22,10 +23,24 @@ export class EventRecorder {
     private readonly onEvent?: (event: HistoryEvent) => void,
   ) {}
 
+  private lastMs = -1;
+  private lastDate: Date = new Date(0);
+
+  /** The event time; on the real clock, events of the same millisecond share one Date. */
+  private now(): Date {
+    if (this.clock !== systemClock) return this.clock.now();
+    const ms = Date.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastDate = new Date(ms);
+    }
+    return this.lastDate;
+  }
+
   add(type: string, previousEventId: number, detailsKey?: string, details?: unknown): number {
     if (this.closed) return 0;
     const id = this.nextId++;
-    const timestamp = this.clock.now();
+    const timestamp = this.now();
     this.latestTime = timestamp;
     const ev: HistoryEvent = { timestamp, type, id, previousEventId };
     if (detailsKey) ev[detailsKey] = details;

@@ -18,7 +18,7 @@ import { toJson } from './json';
 import type { JsonataBindings, JsonataTemplate } from './jsonata';
 import type { Evaluator } from './payload';
 import type { Catcher } from './retry';
-import type { EvalEnv } from './refs';
+import type { EvalEnv, Ref } from './refs';
 import type { CompiledPath, Segment } from './jsonpath';
 import { StateCtx, type BaseState, type RunCtx, type StateResult } from './states/base';
 
@@ -129,7 +129,8 @@ export class Executor {
     if (err instanceof QueryEvaluationError && !err[REPORTED]) {
       err[REPORTED] = true;
       const details: Record<string, unknown> = { cause: err.aslCause, error: err.name };
-      if (err.location) details.location = err.location;
+      const location = (err as QueryEvaluationError).location;
+      if (location) details.location = location;
       details.state = state.name;
       if (previousEventId === undefined) ctx.thread.emit('EvaluationFailed', 'evaluationFailedEventDetails', details);
       else {
@@ -156,6 +157,8 @@ export class Executor {
         stopped[ABORTED_STATE] = state.type;
         throw stopped;
       }
+      // A failure after a Parallel/Map succeeded (its ResultSelector, Output...) follows its *StateSucceeded.
+      if (ctx.containerSucceeded) ctx.thread.last = ctx.containerSucceeded;
       const err = this.report(e, state, ctx) as Marked;
       if (!err.catchable) throw err;
       // Parallel/Map record their failure once, when it is final (after retries), before any Catch.
@@ -182,15 +185,24 @@ export class Executor {
 
   // ---------------------------------------------------------------- JSONPath
 
-  private inputPath(state: BaseState, raw: unknown): unknown {
+  private readRef(ref: Ref, data: unknown, ctx: StateCtx): unknown {
+    const r = ref.read(ctx.env(data));
+    if (!r.found) throw new RuntimeError(`Invalid path '${ref.source}' : No results for path: ${ref.source}`);
+    return r.value;
+  }
+
+  private inputPath(state: BaseState, raw: unknown, ctx: StateCtx): unknown {
+    if (state.inputRef) return this.readRef(state.inputRef, raw, ctx);
     if (state.inputPath === undefined) return raw;
     if (state.inputPath === null) return {};
+    if (raw === null && state.inputPath.segments.length > 0) throw new RuntimeError('Unable to apply Path transformation to null or empty input.');
     const r = state.inputPath.read(raw);
     if (!r.found) throw invalidPathError(state.inputPath, raw);
     return r.value;
   }
 
-  private outputPath(state: BaseState, out: unknown): unknown {
+  private outputPath(state: BaseState, out: unknown, ctx: StateCtx): unknown {
+    if (state.outputRef) return this.readRef(state.outputRef, out, ctx);
     if (state.outputPath === undefined) return out;
     if (state.outputPath === null) return {};
     const r = state.outputPath.read(out);
@@ -205,7 +217,7 @@ export class Executor {
   }
 
   private async pipelineJsonPath(state: BaseState, raw: unknown, ctx: StateCtx): Promise<Exit> {
-    const eff = this.inputPath(state, raw);
+    const eff = this.inputPath(state, raw, ctx);
     if (state.shape === 'fail') {
       await state.execute(eff, ctx);
       throw new RuntimeError('Fail state did not fail');
@@ -215,7 +227,7 @@ export class Executor {
       if (r instanceof Promise) r = await r;
       const assignSpec = r.assignPath === undefined ? state.assignPath : r.assignPath ?? undefined;
       const assigned = assignSpec ? this.evalAssignPath(assignSpec, ctx.env(eff)) : undefined;
-      const output = this.outputPath(state, eff);
+      const output = this.outputPath(state, eff, ctx);
       return this.exit(state, ctx, output, assigned, r.end ? undefined : r.next ?? state.next);
     }
     const result =
@@ -227,7 +239,7 @@ export class Executor {
     if (state.resultPath === undefined) out = result;
     else if (state.resultPath === null) out = raw;
     else out = state.resultPath.apply(raw, result);
-    out = this.outputPath(state, out);
+    out = this.outputPath(state, out, ctx);
     return this.exit(state, ctx, out, assigned, state.next);
   }
 

@@ -277,6 +277,21 @@ export function arrayPartition(name: string, arr: unknown, size: unknown): unkno
   return out;
 }
 
+/**
+ * How States.Format renders an argument: strings as they are, arrays and objects in Java's toString
+ * style — `[a, 1, {k=v}]`, `{Arg1=1, Arg2=[]}` — and other values as JSON (as LocalStack reproduces AWS).
+ */
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .map((k) => `${k}=${formatValue((v as Record<string, unknown>)[k])}`)
+      .join(', ')}}`;
+  }
+  return toJson(v);
+}
+
 function formatTemplate(name: string, raw: string, args: unknown[]): string {
   let out = '';
   let next = 0;
@@ -287,13 +302,17 @@ function formatTemplate(name: string, raw: string, args: unknown[]): string {
       k++;
     } else if (c === '{' && raw[k + 1] === '}') {
       if (next >= args.length) fail(name, 'the number of arguments does not match the number of {} placeholders');
-      const v = args[next++];
-      out += typeof v === 'string' ? v : toJson(v);
+      out += formatValue(args[next++]);
       k++;
     } else out += c;
   }
   if (next !== args.length) fail(name, 'the number of arguments does not match the number of {} placeholders');
   return out;
+}
+
+/** Numbers given to ArrayPartition/ArrayRange/ArrayGetItem are rounded to integers first (as LocalStack reproduces AWS). */
+function rounded(v: unknown): unknown {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : v;
 }
 
 function makeCall(name: string, args: Arg[], source: string): CompiledIntrinsic {
@@ -322,15 +341,15 @@ function makeCall(name: string, args: Arg[], source: string): CompiledIntrinsic 
       case 'States.Array':
         return v;
       case 'States.ArrayPartition':
-        return arrayPartition(name, v[0], v[1]);
+        return arrayPartition(name, v[0], rounded(v[1]));
       case 'States.ArrayContains':
         if (!Array.isArray(v[0])) fail(name, `the first argument must be an array, got ${typeName(v[0])}`);
         return (v[0] as unknown[]).some((x) => deepEqual(x, v[1]));
       case 'States.ArrayRange':
-        return arrayRange(name, v[0], v[1], v[2]);
+        return arrayRange(name, rounded(v[0]), rounded(v[1]), rounded(v[2]));
       case 'States.ArrayGetItem': {
         if (!Array.isArray(v[0])) fail(name, `the first argument must be an array, got ${typeName(v[0])}`);
-        const idx = v[1];
+        const idx = rounded(v[1]);
         if (!isInt(idx) || idx < 0) fail(name, 'the index must be a non-negative integer');
         const arr = v[0] as unknown[];
         if (idx >= arr.length) fail(name, `the index ${idx} is out of bounds for an array of length ${arr.length}`);

@@ -58,8 +58,8 @@ export class JsonataScope {
 /** `$states` as a plain object (its `context` may be a lazy getter on the binding). */
 function plainStates(s: StatesBinding): Record<string, unknown> {
   const o: Record<string, unknown> = { input: s.input, context: s.context };
-  if ('result' in s) o.result = s.result;
-  if ('errorOutput' in s) o.errorOutput = s.errorOutput;
+  if (s.result !== undefined) o.result = s.result;
+  if (s.errorOutput !== undefined) o.errorOutput = s.errorOutput;
   return o;
 }
 
@@ -155,13 +155,12 @@ const FALLBACK = Symbol('fallback');
 type Fast = (s: JsonataScope) => unknown;
 
 const SIMPLE_KEYS = new Set(['value', 'type', 'position']);
+// jsonata's AST nodes inherit enumerable parser fields (id, lbp, nud): own keys only.
 function isSimpleNode(n: any): boolean {
-  for (const k in n) if (!SIMPLE_KEYS.has(k)) return false;
-  return true;
+  return Object.keys(n).every((k) => SIMPLE_KEYS.has(k));
 }
 function hasOnly(n: any, keys: string[]): boolean {
-  for (const k in n) if (!keys.includes(k)) return false;
-  return true;
+  return Object.keys(n).every((k) => keys.includes(k) || n[k] === undefined);
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -173,6 +172,22 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 function lookupVar(s: JsonataScope, name: string): unknown {
   if (name === 'states') return s.states;
   return hasOwn.call(s.vars, name) ? s.vars[name] : FALLBACK;
+}
+
+/** `$states.<name>` ($states' context may be a lazy getter, not an own property). */
+function statesGet(st: StatesBinding, name: string): unknown {
+  switch (name) {
+    case 'input':
+      return st.input;
+    case 'context':
+      return st.context;
+    case 'result':
+      return st.result;
+    case 'errorOutput':
+      return st.errorOutput;
+    default:
+      return undefined;
+  }
 }
 
 /** A JSON-ish value the fast path may hand on unchanged (no functions, no non-finite numbers at the top). */
@@ -302,7 +317,7 @@ function compileFast(n: any): Fast | null {
       return () => v;
     }
     case 'variable': {
-      if (!isSimpleNode(n) || n.value === '') return null;
+      if (!isSimpleNode(n) || n.value === '' || n.value === 'states') return null;
       const name = n.value as string;
       return (s) => lookupVar(s, name);
     }
@@ -314,10 +329,18 @@ function compileFast(n: any): Fast | null {
       const root = steps[0].value as string;
       const names = steps.slice(1).map((st) => st.value as string);
       const len = names.length;
+      const fromStates = root === 'states';
       return (s) => {
-        let cur = lookupVar(s, root);
-        if (cur === FALLBACK) return FALLBACK;
-        for (let i = 0; i < len; i++) {
+        let cur: unknown;
+        let i = 0;
+        if (fromStates) {
+          cur = statesGet(s.states, names[0]);
+          i = 1;
+        } else {
+          cur = lookupVar(s, root);
+          if (cur === FALLBACK) return FALLBACK;
+        }
+        for (; i < len; i++) {
           if (cur === undefined) return undefined;
           if (cur === null || typeof cur !== 'object') return undefined;
           if (Array.isArray(cur)) return FALLBACK;

@@ -19,6 +19,8 @@ export function compileDynamic(value: string, field: string): Evaluator {
   }
   const ref = compileRef(value);
   return (env) => {
+    // Recorded on AWS: a `.$` path over a null input (e.g. after OutputPath selected a null Payload).
+    if (ref.kind === 'input' && env.input === null) throw new RuntimeError('Unable to apply Path transformation to null or empty input.');
     const r = ref.read(env);
     if (!r.found) {
       throw new RuntimeError(

@@ -47,6 +47,11 @@ export interface TaskInvocation {
   heartbeat?: () => void;
   /** The task token, for `.waitForTaskToken` resources. */
   taskToken?: string;
+  /**
+   * For `.waitForTaskToken` / `.sync` resources: call with the service's response once the request was
+   * accepted (before the callback or the job's end) to record TaskSubmitted, as AWS does.
+   */
+  submitted?: (output: unknown) => void;
 }
 
 export type TaskHandler = (invocation: TaskInvocation) => Promise<unknown>;

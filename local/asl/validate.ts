@@ -185,10 +185,10 @@ function walkStates(container: Def, path: string, topQl: string, problems: Defin
         if (f in s) problems.push({ path: sp, message: `the Map field '${f}' (distributed Map over S3) is not supported by the local engine` });
       }
       const proc = (s.ItemProcessor ?? s.Iterator) as Def | undefined;
-      if (proc) walkStates(proc, `${sp}/${s.ItemProcessor ? 'ItemProcessor' : 'Iterator'}`, ql, problems);
+      if (proc) walkStates(proc, `${sp}/${s.ItemProcessor ? 'ItemProcessor' : 'Iterator'}`, topQl, problems);
     }
     if (s.Type === 'Parallel' && Array.isArray(s.Branches)) {
-      (s.Branches as Def[]).forEach((b, i) => walkStates(b, `${sp}/Branches/${i}`, ql, problems));
+      (s.Branches as Def[]).forEach((b, i) => walkStates(b, `${sp}/Branches/${i}`, topQl, problems));
     }
     if (s.Type === 'Task' && typeof s.Resource === 'string' && /^arn:[^:]+:states:[^:]+:[^:]+:activity:/.test(s.Resource)) {
       problems.push({ path: sp, message: 'Activity tasks are not supported by the local engine' });
@@ -216,6 +216,13 @@ function isFalsePositive(def: unknown, at: string, message: string): boolean {
   if (/\/(Output|Arguments)$/.test(at) && message.includes('oneOf')) {
     const v = valueAt(def, at);
     return v === null || typeof v !== 'object' || Array.isArray(v);
+  }
+  // Inside a JSONata Output/Arguments/Assign value any JSON is accepted (nested arrays of expressions...).
+  if (/\/(Output|Arguments|Assign)\/./.test(at) && /must be (object|string|array)|oneOf|anyOf/.test(message)) {
+    const m = /^(.*)\/(Output|Arguments|Assign)\//.exec(at);
+    const state = m ? valueAt(def, m[1]) : undefined;
+    const ql = state && typeof state === 'object' ? (state as Record<string, unknown>).QueryLanguage ?? (def as Record<string, unknown>).QueryLanguage : undefined;
+    return ql === 'JSONata';
   }
   if (/\/Type$/.test(at) && message.includes('must be equal to one of the allowed values')) {
     return STATE_TYPES.has(valueAt(def, at) as string);

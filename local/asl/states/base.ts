@@ -9,7 +9,7 @@ import { compileJsonataAssign, Catcher, Retrier } from '../retry';
 import { compileJsonataTemplate, JsonataScope, type JsonataTemplate, type StatesBinding } from '../jsonata';
 import { compileAssign, compileTemplate, type Evaluator } from '../payload';
 import { compilePath, compileResultPath, type CompiledPath, type CompiledResultPath } from '../jsonpath';
-import type { EvalEnv } from '../refs';
+import { compileRef, type EvalEnv, type Ref } from '../refs';
 import type { VarScope } from '../variables';
 import type { Executor } from '../executor';
 import type { CancelToken } from '../cancel';
@@ -58,8 +58,11 @@ export class StateCtx implements RunCtx {
 
   private enteredIso?: string;
   private scope?: JsonataScope;
-  /** Set by Parallel/Map once their branches/iterations all succeeded (a later failure is the state's own). */
-  containerSucceeded = false;
+  /**
+   * Set by Parallel/Map to the id of their *StateSucceeded event once every branch/iteration succeeded:
+   * a later failure is the state's own (no *StateFailed), recorded after that event.
+   */
+  containerSucceeded = 0;
 
   get enteredTime(): string {
     return (this.enteredIso ??= this.enteredAt.toISOString());
@@ -97,14 +100,7 @@ export class StateCtx implements RunCtx {
 
   /** `$states` with `context` built on first use (most expressions never read it). */
   private statesBinding(input: unknown): StatesBinding {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    return {
-      input,
-      get context() {
-        return self.context();
-      },
-    };
+    return new LazyStates(input, this);
   }
 
   /** JSONata scope: $states (input, context, and result / errorOutput where they exist) + the variables. */
@@ -119,6 +115,19 @@ export class StateCtx implements RunCtx {
     if ('result' in extra) states.result = extra.result;
     if ('errorOutput' in extra) states.errorOutput = extra.errorOutput;
     return new JsonataScope(states, vars);
+  }
+}
+
+/** `$states`: `context` is made on first read (most expressions never read it). */
+class LazyStates implements StatesBinding {
+  result?: unknown;
+  errorOutput?: unknown;
+  constructor(
+    readonly input: unknown,
+    private readonly ctx: StateCtx,
+  ) {}
+  get context(): unknown {
+    return this.ctx.context();
   }
 }
 
@@ -175,6 +184,9 @@ export abstract class BaseState {
 
   // JSONPath
   readonly inputPath?: CompiledPath | null;
+  /** InputPath/OutputPath on the context object (`$$...`) or a variable (`$name...`), as AWS accepts. */
+  readonly inputRef?: Ref;
+  readonly outputRef?: Ref;
   readonly parameters?: Evaluator;
   readonly resultSelector?: Evaluator;
   readonly resultPath?: CompiledResultPath | null;
@@ -200,11 +212,17 @@ export abstract class BaseState {
       if ('Output' in def) this.output = compileJsonataTemplate(def.Output, 'Output');
       if (def.Assign) this.assignJsonata = compileJsonataAssign(def.Assign as Def, 'Assign');
     } else {
-      if ('InputPath' in def) this.inputPath = def.InputPath === null ? null : pathOrRoot(def.InputPath as string);
+      if ('InputPath' in def) {
+        if (isOtherRef(def.InputPath)) this.inputRef = compileRef(def.InputPath);
+        else this.inputPath = def.InputPath === null ? null : pathOrRoot(def.InputPath as string);
+      }
       if ('Parameters' in def && this.usesParametersField()) this.parameters = compileTemplate(def.Parameters);
       if ('ResultSelector' in def) this.resultSelector = compileTemplate(def.ResultSelector);
       if ('ResultPath' in def) this.resultPath = def.ResultPath === null ? null : compileResultPath(def.ResultPath as string);
-      if ('OutputPath' in def) this.outputPath = def.OutputPath === null ? null : pathOrRoot(def.OutputPath as string);
+      if ('OutputPath' in def) {
+        if (isOtherRef(def.OutputPath)) this.outputRef = compileRef(def.OutputPath);
+        else this.outputPath = def.OutputPath === null ? null : pathOrRoot(def.OutputPath as string);
+      }
       if (def.Assign) this.assignPath = compileAssign(def.Assign as Def);
     }
     if (Array.isArray(def.Retry)) this.retriers = (def.Retry as Def[]).map((r) => new Retrier(r));
@@ -225,6 +243,11 @@ export abstract class BaseState {
    * or Arguments (JSONata); for 'flow' states and Map it is the effective input.
    */
   abstract execute(payload: unknown, ctx: StateCtx): Promise<StateResult> | StateResult;
+}
+
+/** `$$...` (context object) or `$name...` (variable) rather than a path on the state data. */
+function isOtherRef(p: unknown): p is string {
+  return typeof p === 'string' && (p.startsWith('$$') || /^\$[A-Za-z_]/.test(p));
 }
 
 function pathOrRoot(p: string): CompiledPath {

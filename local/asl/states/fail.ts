@@ -34,7 +34,7 @@ export class FailState extends BaseState {
     let out: unknown;
     if (path) out = path(ctx.env(input));
     else if (v === undefined || typeof v === 'string') return v;
-    else out = v.constant ? v.value : await v.evaluate(ctx.bindings());
+    else out = v.constant ? v.value : await v.run(ctx.bindings());
     if (typeof out !== 'string') {
       throw new RuntimeError(`The value of the field '${field}' must be a string, but got ${toJson(out)}`);
     }

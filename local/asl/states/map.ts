@@ -112,7 +112,7 @@ export class MapState extends BaseState {
 
   async execute(input: unknown, ctx: StateCtx): Promise<StateResult> {
     const exec = ctx.exec;
-    ctx.containerSucceeded = false;
+    ctx.containerSucceeded = 0;
     const items = await this.readItems(input, ctx);
     const spec = (x: NumberSpec) => resolveNumber(ctx, input, x.n, x.path, x.tmpl);
     const maxConc = (await spec(this.maxConcurrency)) ?? 0;
@@ -209,8 +209,7 @@ export class MapState extends BaseState {
       throw f.err;
     }
     mapThread.last = exec.recorder.latest;
-    mapThread.note('MapStateSucceeded');
-    ctx.containerSucceeded = true;
+    ctx.containerSucceeded = mapThread.note('MapStateSucceeded');
     return { result: results };
   }
 }

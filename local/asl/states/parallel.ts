@@ -26,7 +26,7 @@ export class ParallelState extends BaseState {
 
   async execute(payload: unknown, ctx: StateCtx): Promise<StateResult> {
     const exec = ctx.exec;
-    ctx.containerSucceeded = false;
+    ctx.containerSucceeded = 0;
     ctx.thread.emit('ParallelStateStarted');
     const outer = ctx.cancel;
     const ac = outer.child();
@@ -63,8 +63,7 @@ export class ParallelState extends BaseState {
       throw failed.err;
     }
     ctx.thread.last = exec.recorder.latest;
-    ctx.thread.note('ParallelStateSucceeded');
-    ctx.containerSucceeded = true;
+    ctx.containerSucceeded = ctx.thread.note('ParallelStateSucceeded');
     return { result: results };
   }
 }

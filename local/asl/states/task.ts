@@ -56,12 +56,36 @@ class Invocation implements TaskInvocation {
   get signal(): AbortSignal {
     return this.token.signal;
   }
-  heartbeat = (): void => {
-    this.beat = true;
-  };
+  private hb?: () => void;
+  /** Resets the HeartbeatSeconds timer (made on first use: most handlers never heartbeat). */
+  get heartbeat(): () => void {
+    return (this.hb ??= () => {
+      this.beat = true;
+    });
+  }
+  /** Set by the task: records TaskSubmitted (a `.waitForTaskToken` / `.sync` request was accepted). */
+  submitted?: (output: unknown) => void;
+}
+
+/** Rejects as soon as the token is aborted (a sibling branch/iteration failed), whatever the handler does. */
+function raceAbort<T>(p: Promise<T>, token: CancelToken): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const off = token.onAbort(() => reject(new ExecutionAbortedError()));
+    p.then(
+      (v) => {
+        off();
+        resolve(v);
+      },
+      (e) => {
+        off();
+        reject(e);
+      },
+    );
+  });
 }
 
 const TIMED_OUT = Symbol('timeout');
+const SETTLED = Symbol('settled');
 const HEARTBEAT = Symbol('heartbeat');
 
 export class TaskState extends BaseState {
@@ -72,6 +96,7 @@ export class TaskState extends BaseState {
   private readonly resourceType: string;
   private readonly resourceName: string;
   override readonly needsTaskToken: boolean;
+  private readonly recordsSubmitted: boolean;
   private readonly timeoutSeconds?: number;
   private readonly timeoutPath?: CompiledPath;
   private readonly timeoutTmpl?: JsonataTemplate;
@@ -87,6 +112,7 @@ export class TaskState extends BaseState {
     this.resourceType = split.resourceType;
     this.resourceName = split.resource;
     this.needsTaskToken = this.resource.endsWith('.waitForTaskToken');
+    this.recordsSubmitted = !this.isLambdaArn && (this.needsTaskToken || this.resource.endsWith('.sync') || this.resource.includes('.sync:'));
     if (typeof def.TimeoutSeconds === 'number') this.timeoutSeconds = def.TimeoutSeconds;
     else if (typeof def.TimeoutSeconds === 'string') this.timeoutTmpl = compileJsonataTemplate(def.TimeoutSeconds, 'TimeoutSeconds');
     if (typeof def.TimeoutSecondsPath === 'string') this.timeoutPath = compilePath(def.TimeoutSecondsPath);
@@ -141,12 +167,22 @@ export class TaskState extends BaseState {
     const token = timed ? outer.child() : outer;
     const invocation = new Invocation(this.resource, payload, this.name, ctx, token);
     if (ctx.taskToken) invocation.taskToken = ctx.taskToken;
+    if (this.recordsSubmitted) {
+      invocation.submitted = (output: unknown) => {
+        ctx.thread.emit('TaskSubmitted', 'taskSubmittedEventDetails', {
+          output: toJson(output),
+          outputDetails: NOT_TRUNCATED,
+          resource: this.resourceName,
+          resourceType: this.resourceType,
+        });
+      };
+    }
 
     let result: unknown;
     const timers = timed ? new AbortController() : undefined;
     try {
       if (!timers) {
-        result = await handler(invocation);
+        result = ctx.run.nested ? await raceAbort(Promise.resolve().then(() => handler(invocation)), outer) : await handler(invocation);
       } else {
         const racers: Promise<unknown>[] = [Promise.resolve().then(() => handler(invocation))];
         if (timeout !== undefined) {
@@ -162,7 +198,7 @@ export class TaskState extends BaseState {
           };
           racers.push(loop().catch(() => new Promise(() => undefined)));
         }
-        result = await Promise.race(racers);
+        result = ctx.run.nested ? await raceAbort(Promise.race(racers), outer) : await Promise.race(racers);
       }
     } catch (e) {
       if (outer.aborted) throw new ExecutionAbortedError();
@@ -171,7 +207,7 @@ export class TaskState extends BaseState {
       throw err;
     } finally {
       if (timers) {
-        timers.abort();
+        timers.abort(SETTLED); // a reason avoids building a DOMException per task
         token.detach();
       }
     }

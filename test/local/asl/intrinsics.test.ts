@@ -10,12 +10,15 @@ async function evalIntrinsic(expr: string, input: unknown = {}) {
   return r.status === 'SUCCEEDED' ? { ok: (output(r) as { v: unknown }).v } : { error: r.error, cause: r.cause };
 }
 
-const input = { name: 'World', arr: [1, 2, 3, 2, 1], obj: { a: 1, b: { c: 2 } }, other: { b: 3, d: 4 }, json: '{"x":[1,{"y":true}]}', n: 5, f: { a: 1.49, b: 1.5, c: -1.5, d: -1.51 } };
+const input = { name: 'World', list: ['a', 1, true, null], arr: [1, 2, 3, 2, 1], obj: { a: 1, b: { c: 2 } }, other: { b: 3, d: 4 }, json: '{"x":[1,{"y":true}]}', n: 5, f: { a: 1.49, b: 1.5, c: -1.5, d: -1.51 } };
 
 describe('intrinsic functions', () => {
   test.each([
     ["States.Format('Hello, {}!', $.name)", 'Hello, World!'],
-    ["States.Format('{} and {}', $.n, $.obj.b)", '5 and {"c":2}'],
+    // Objects and arrays are rendered in Java toString style, as LocalStack reproduces AWS
+    // (localstack .../intrinsic/function/statesfunction/generic/string_format.py).
+    ["States.Format('{} and {}', $.n, $.obj.b)", '5 and {c=2}'],
+    ["States.Format('{}|{}', $.obj, $.list)", '{a=1, b={c=2}}|[a, 1, true, null]'],
     ["States.Format('literal \\{\\} and \\' quote {}', 'x')", "literal {} and ' quote x"],
     ['States.StringToJson($.json)', { x: [1, { y: true }] }],
     ['States.JsonToString($.obj)', '{"a":1,"b":{"c":2}}'],

@@ -31,6 +31,31 @@ const exprs = [
   '$exists($states.input.missing)',
   '$exists($states.input.a)',
   '$states.input.o = $states.input.o',
+  // constructors, functions and operators evaluated without jsonata
+  '{"a": $states.input.a, "m": $states.input.missing, "n": $states.input.n}',
+  '[$states.input.a, $states.input.list, [$states.input.s], $states.input.missing]',
+  '$merge([$states.input, {"extra": $v}])',
+  '$merge($states.input.o)',
+  '$string($states.input)',
+  '$string($states.input.a)',
+  '$string(0.1 + 0.2)',
+  '$states.input.s & "-" & $states.input.a',
+  '$states.input.a & $states.input.o',
+  '$states.input.b ? "yes" : "no"',
+  '$states.input.missing ? 1',
+  '$states.input.a + 1',
+  '$states.input.a * 2 - 3 / 4',
+  '-$states.input.a',
+  '$count($states.input.list)',
+  '$count($states.input.n)',
+  '$count($states.input.missing)',
+  '$length($states.input.s)',
+  '$uppercase($states.input.s)',
+  '$lookup($states.input, "a")',
+  '$lookup($states.input.o, "p")',
+  '$exists($states.input.n)',
+  '$states.context.Execution.Id',
+  '$states.input.deep.x',
 ];
 
 async function viaJsonata(expr: string, b: Record<string, unknown>) {
@@ -53,8 +78,8 @@ describe('JSONata fast path agrees with jsonata', () => {
   for (const [i, input] of inputs.entries()) {
     for (const expr of exprs) {
       test(`input #${i}: ${expr}`, async () => {
-        const b = makeBindings({ input, context: {} }, { v: { k: false } });
-        const expected = await viaJsonata(expr, { ...b });
+        const b = makeBindings({ input, context: { Execution: { Id: 'arn' } } }, { v: { k: false } });
+        const expected = await viaJsonata(expr, b.bindings());
         const got = await viaEngine(expr, b);
         if (expected.value === undefined || 'error' in expected) {
           expect('error' in got).toBe(true);
@@ -64,4 +89,20 @@ describe('JSONata fast path agrees with jsonata', () => {
       });
     }
   }
+});
+
+describe('the expressions of common machines never reach jsonata (evaluated synchronously)', () => {
+  const b = makeBindings({ input: { method: 'PUT', id: 'a1', body: { n: 1 } }, context: { Execution: { Id: 'arn' } }, result: { Payload: { readOnly: false } } }, { flags: { readOnly: false } });
+  test.each([
+    '$states.input',
+    '$states.result.Payload',
+    "$states.input.method = 'PUT' and $not($flags.readOnly)",
+    '$merge([$states.input, {"result": $states.result}])',
+    '$string($states.input.body)',
+    '$states.context.Execution.Id',
+    "$states.input.id & '-' & $states.input.method",
+    '$exists($states.input.id) ? $states.input.id : null',
+  ])('%s', (expr) => {
+    expect(compileJsonata(`{% ${expr} %}`, 'Output').run(b)).not.toBeInstanceOf(Promise);
+  });
 });

@@ -42,9 +42,26 @@ describe('timeouts and stopping', () => {
     expect(JSON.parse(r.output!)).toBe('late');
   });
 
-  test('HeartbeatSeconds: no heartbeat in time fails with States.HeartbeatTimeout', async () => {
+  // Recorded on AWS (LocalStack tests/aws/services/stepfunctions/v2/timeouts/test_heartbeats.snapshot.json):
+  // a heartbeat timeout is a TaskTimedOut with error States.Timeout and the execution fails with States.Timeout.
+  test('HeartbeatSeconds: no heartbeat in time fails with States.Timeout (TaskTimedOut), caught by States.HeartbeatTimeout', async () => {
     const r = await run({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', HeartbeatSeconds: 2, TimeoutSeconds: 100, End: true } } }, {}, { handlers: hang });
-    expect(r.error).toBe('States.HeartbeatTimeout');
+    expect(r.error).toBe('States.Timeout');
+    expect(r.cause).toBeUndefined();
+    expect(r.events.at(-2)!.taskTimedOutEventDetails).toEqual({ error: 'States.Timeout', resource: 'invoke', resourceType: 'lambda' });
+    expect(r.events.at(-1)!.executionFailedEventDetails).toEqual({ error: 'States.Timeout' });
+    const caught = await run(
+      {
+        StartAt: 'T',
+        States: {
+          T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', HeartbeatSeconds: 2, Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Next: 'H' }], End: true },
+          H: { Type: 'Pass', End: true },
+        },
+      },
+      {},
+      { handlers: hang },
+    );
+    expect(JSON.parse(caught.output!)).toEqual({ Error: 'States.Timeout', Cause: '' });
   });
 
   test('HeartbeatSeconds: a handler that heartbeats keeps going', async () => {
@@ -62,9 +79,13 @@ describe('timeouts and stopping', () => {
 
   test('the state machine TimeoutSeconds ends the execution as TIMED_OUT', async () => {
     const r = await run({ TimeoutSeconds: 10, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 60, End: true } } });
+    // Recorded on AWS (LocalStack test_timeouts.snapshot.json, test_global_timeout): DescribeExecution of a
+    // TIMED_OUT execution carries no error and no cause.
     expect(r.status).toBe('TIMED_OUT');
-    expect(r.error).toBe('States.Timeout');
+    expect(r.error).toBeUndefined();
+    expect(r.cause).toBeUndefined();
     expect(types(r.events)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+    expect(r.events[2]).toMatchObject({ previousEventId: 0, executionTimedOutEventDetails: { error: 'States.Timeout' } });
     expect(r.stopDate.getTime() - r.startDate.getTime()).toBe(10000);
   });
 
