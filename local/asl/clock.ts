@@ -5,20 +5,31 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('aborted');
 }
 
+/** setTimeout's longest delay (about 24.8 days); longer ones fire at once with a TimeoutOverflowWarning. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Real time. */
 export const systemClock: Clock = {
   now: () => new Date(),
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      const deadline = Date.now() + Math.max(0, ms);
+      let timer: NodeJS.Timeout;
+      // Waits (up to a year in ASL) are slept in chunks setTimeout can hold.
+      const arm = () => {
+        timer = setTimeout(() => {
+          const left = deadline - Date.now();
+          if (left > 0) return arm();
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS));
+      };
       const onAbort = () => {
         clearTimeout(timer);
         reject(abortReason(signal!));
       };
+      arm();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },

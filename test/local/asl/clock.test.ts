@@ -35,3 +35,18 @@ describe('clocks', () => {
     await expect(p).rejects.toThrow('bye');
   });
 });
+
+describe('systemClock with delays beyond setTimeout', () => {
+  it('does not fire a 30-day sleep at once (setTimeout overflows past 2^31-1 ms)', async () => {
+    const controller = new AbortController();
+    let settled = false;
+    const sleeping = systemClock.sleep(30 * 24 * 3600 * 1000, controller.signal).then(
+      () => (settled = true),
+      () => 'aborted',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    controller.abort();
+    await expect(sleeping).resolves.toBe('aborted');
+  });
+});
