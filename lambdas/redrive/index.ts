@@ -10,6 +10,8 @@ export interface RedriveEvent {
   /** One resource (e.g. "orders"); all resources when omitted (the schedule's case). */
   resource?: string;
   maxMessages?: number;
+  /** Only these SQS message ids (needs `resource`); see RedriveOptions.messageIds. */
+  messageIds?: string[];
 }
 
 export type RedriveResult = Record<string, { applied: number; rejected: number; kept: number; poison: number; outcomes: MessageOutcome[] }>;
@@ -21,12 +23,14 @@ export async function handler(event: RedriveEvent = {}, context?: Pick<Context, 
   if (event.resource && selected.length === 0) {
     throw new Error(`Unknown resource "${event.resource}"; known: ${targets.map((t) => t.resource).join(', ')}`);
   }
+  if (event.messageIds && !event.resource) throw new Error('"messageIds" needs "resource": message ids belong to one queue');
   // Leave a full StartSyncExecution (up to 30 s) of margin before the Lambda timeout.
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - 35_000 : undefined;
   const result: RedriveResult = {};
   for (const target of selected) {
     const outcomes = await redriveQueue(target, clients, {
       maxMessages: event.maxMessages,
+      messageIds: event.messageIds,
       deadline,
       onOutcome: (o) => console.log(JSON.stringify({ resource: target.resource, ...o })),
     });

@@ -43,6 +43,16 @@ export interface RedriveOptions {
   deadline?: number;
   /** Called after each message (progress for the CLI and logs). */
   onOutcome?: (outcome: MessageOutcome) => void;
+  /**
+   * Only these messages (SQS MessageIds) are replayed. Other messages received on the way are not
+   * replayed, not counted (maxMessages, outcomes) and not deleted: they are released
+   * (ChangeMessageVisibility 0) as soon as the search ends — every requested id handled, or the queue
+   * exhausted — instead of staying hidden for the receive's 60 s. They cannot be released while the search
+   * goes on: visible again, the next ReceiveMessage would hand them back and the search would never get
+   * past them. SQS still counts the receive (ApproximateReceiveCount). An empty list replays nothing.
+   * Ids not in the queue are simply absent from the outcomes.
+   */
+  messageIds?: readonly string[];
 }
 
 /** What the state machine puts on the queue (statemachines/crud-resource.asl.json, SendToDeadLetterQueue). */
@@ -64,26 +74,43 @@ export async function redriveQueue(
 ): Promise<MessageOutcome[]> {
   const maxMessages = options.maxMessages ?? 100;
   const maxReceives = options.maxReceives ?? 5;
+  const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
   const outcomes: MessageOutcome[] = [];
   const seen = new Set<string>();
   /** Messages not deleted (kept, poison) → their latest receipt handle; made visible again when the run ends. */
   const unfinished = new Map<string, string>();
-  while (outcomes.length < maxMessages && !(options.deadline && Date.now() > options.deadline)) {
+  /** With messageIds: messages received but not asked for → their latest receipt handle; released when the search ends. */
+  const skipped = new Map<string, string>();
+  const pending = () => (wanted ? [...wanted].some((id) => !seen.has(id)) : true);
+  while (outcomes.length < maxMessages && pending() && !(options.deadline && Date.now() > options.deadline)) {
     const { Messages: messages = [] } = await clients.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: target.queueUrl,
-        MaxNumberOfMessages: Math.min(10, maxMessages - outcomes.length),
+        // While searching for given ids, a batch may hold none of them: always ask for a full one.
+        MaxNumberOfMessages: wanted ? 10 : Math.min(10, maxMessages - outcomes.length),
         VisibilityTimeout: 60,
         WaitTimeSeconds: 0,
         MessageSystemAttributeNames: ['ApproximateReceiveCount'],
       }),
     );
     // A message handled earlier in this run may come back after its visibility timeout: only its newest handle is valid.
-    for (const m of messages) if (unfinished.has(m.MessageId!)) unfinished.set(m.MessageId!, m.ReceiptHandle!);
+    for (const m of messages) {
+      if (unfinished.has(m.MessageId!)) unfinished.set(m.MessageId!, m.ReceiptHandle!);
+      if (skipped.has(m.MessageId!)) skipped.set(m.MessageId!, m.ReceiptHandle!);
+    }
     const fresh = messages.filter((m) => !seen.has(m.MessageId!));
     if (fresh.length === 0) break;
     for (const message of fresh) {
       seen.add(message.MessageId!);
+      if (wanted && !wanted.has(message.MessageId!)) {
+        skipped.set(message.MessageId!, message.ReceiptHandle!);
+        continue;
+      }
+      if (outcomes.length >= maxMessages) {
+        // Received in this batch but over the limit: not replayed, released with the others.
+        skipped.set(message.MessageId!, message.ReceiptHandle!);
+        continue;
+      }
       const outcome = await replay(target, clients, message, maxReceives);
       if (outcome.outcome === 'applied' || outcome.outcome === 'rejected') {
         await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: target.queueUrl, ReceiptHandle: message.ReceiptHandle }));
@@ -96,7 +123,7 @@ export async function redriveQueue(
   }
   // Visible again for the next redrive or an operator, but only now: made visible at once, the next
   // ReceiveMessage of this very run would take it back (hidden 60 s more, one more receive counted).
-  for (const receiptHandle of unfinished.values()) {
+  for (const receiptHandle of [...skipped.values(), ...unfinished.values()]) {
     await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
   }
   return outcomes;

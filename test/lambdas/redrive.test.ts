@@ -228,6 +228,91 @@ describe('redriveQueue against SQS and Step Functions endpoints', () => {
   });
 });
 
+describe('redriveQueue with messageIds (only the messages asked for)', () => {
+  const fill = (n: number) => Array.from({ length: n }, (_, i) => fake.enqueue('orders-dlq', queuedRequest(`req-${i + 1}`)));
+
+  test('replays only the requested messages; the others stay queued, visible at once, and are not in the outcomes', async () => {
+    const messages = fill(5);
+    const seen: MessageOutcome[] = [];
+
+    const outcomes = await redriveQueue(target, clients, { messageIds: [messages[1].messageId, messages[3].messageId], onOutcome: (o) => seen.push(o) });
+
+    expect(outcomes.map((o) => [o.messageId, o.requestId, o.outcome])).toEqual([
+      [messages[1].messageId, 'req-2', 'applied'],
+      [messages[3].messageId, 'req-4', 'applied'],
+    ]);
+    expect(seen).toEqual(outcomes);
+    expect(fake.executions.map((e) => e.name)).toEqual(['req-2-redrive-1', 'req-4-redrive-1']);
+    expect(fake.messages('orders-dlq')).toEqual([messages[0], messages[2], messages[4]]);
+    for (const m of fake.messages('orders-dlq')) expect(m.visibleAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  test('finds a message several batches deep: the ones before it stay hidden during the search, then are released', async () => {
+    const messages = fill(25);
+    const wanted = messages[22];
+
+    const outcomes = await redriveQueue(target, clients, { messageIds: [wanted.messageId] });
+
+    expect(outcomes).toEqual([expect.objectContaining({ messageId: wanted.messageId, requestId: 'req-23', outcome: 'applied' })]);
+    expect(fake.executions).toHaveLength(1);
+    expect(fake.calls('ReceiveMessage')).toHaveLength(3); // 10 + 10 + 5: the third batch holds it
+    expect(fake.calls('ReceiveMessage').every((c) => c.MaxNumberOfMessages === 10)).toBe(true);
+    expect(fake.messages('orders-dlq')).toHaveLength(24);
+    expect(fake.calls('ChangeMessageVisibility')).toHaveLength(24);
+    expect(fake.calls('ChangeMessageVisibility').every((c) => c.VisibilityTimeout === 0)).toBe(true);
+    for (const m of fake.messages('orders-dlq')) expect(m.visibleAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  test('stops receiving as soon as every requested id is handled', async () => {
+    const messages = fill(30);
+
+    await redriveQueue(target, clients, { messageIds: [messages[1].messageId] });
+
+    expect(fake.calls('ReceiveMessage')).toHaveLength(1);
+    expect(fake.messages('orders-dlq')).toHaveLength(29);
+    expect(fake.messages('orders-dlq').every((m) => m.visibleAt <= Date.now())).toBe(true);
+  });
+
+  test('an id that is not in the queue is absent from the outcomes once the queue is exhausted; nothing is replayed', async () => {
+    const messages = fill(12);
+
+    const outcomes = await redriveQueue(target, clients, { messageIds: ['no-such-message'] });
+
+    expect(outcomes).toEqual([]);
+    expect(fake.executions).toEqual([]);
+    expect(fake.messages('orders-dlq')).toEqual(messages);
+    expect(messages.every((m) => m.receiveCount === 1 && m.visibleAt <= Date.now())).toBe(true);
+  });
+
+  test('an empty list replays nothing and does not even receive', async () => {
+    fill(3);
+
+    expect(await redriveQueue(target, clients, { messageIds: [] })).toEqual([]);
+    expect(fake.calls('ReceiveMessage')).toEqual([]);
+  });
+
+  test('a requested message that fails again is kept and visible again, like any other kept message', async () => {
+    const messages = fill(3);
+    fake.script = () => succeeded(503);
+
+    const outcomes = await redriveQueue(target, clients, { messageIds: [messages[2].messageId] });
+
+    expect(outcomes).toEqual([expect.objectContaining({ messageId: messages[2].messageId, outcome: 'kept', statusCode: 503 })]);
+    expect(fake.messages('orders-dlq')).toEqual(messages);
+    expect(messages.every((m) => m.visibleAt <= Date.now())).toBe(true);
+  });
+
+  test('maxMessages still bounds the replays; requested messages over the limit are released untouched', async () => {
+    const messages = fill(4);
+
+    const outcomes = await redriveQueue(target, clients, { messageIds: messages.map((m) => m.messageId), maxMessages: 2 });
+
+    expect(outcomes.map((o) => o.requestId)).toEqual(['req-1', 'req-2']);
+    expect(fake.messages('orders-dlq')).toEqual([messages[2], messages[3]]);
+    expect(fake.messages('orders-dlq').every((m) => m.visibleAt <= Date.now())).toBe(true);
+  });
+});
+
 describe('the redrive Lambda handler', () => {
   test('with AWS_ENDPOINT_URL set, its clients reach the endpoint (host prefix off) and it redrives every target', async () => {
     fake.enqueue('orders-dlq', queuedRequest('req-1'));
@@ -253,6 +338,13 @@ describe('the redrive Lambda handler', () => {
       expect(result.orders).toMatchObject({ applied: 1, rejected: 0, kept: 0, poison: 0 });
       expect(result.customers).toMatchObject({ applied: 1 });
       await expect(handler({ resource: 'pizzas' })).rejects.toThrow('Unknown resource "pizzas"; known: orders, customers');
+
+      fake.enqueue('orders-dlq', queuedRequest('req-3'));
+      const wanted = fake.enqueue('orders-dlq', queuedRequest('req-4'));
+      const only = await handler({ resource: 'orders', messageIds: [wanted.messageId] });
+      expect(only.orders.outcomes.map((o) => o.requestId)).toEqual(['req-4']);
+      expect(fake.messages('orders-dlq').map((m) => JSON.parse(m.body).requestId)).toEqual(['req-3']);
+      await expect(handler({ messageIds: [wanted.messageId] })).rejects.toThrow('"messageIds" needs "resource"');
     } finally {
       process.env = saved;
     }

@@ -1,0 +1,195 @@
+/**
+ * The local cloud as a target. SQS and Step Functions are reached through their AWS APIs on the
+ * endpoint (SDK v3, as on AWS); what AWS keeps elsewhere comes from the local cloud's own JSON routes:
+ *
+ *   stack outputs and resources  GET  /console/api/outputs            (CloudFormation DescribeStacks on AWS)
+ *   executions                   GET  /console/api/executions?…        (CloudWatch Logs on AWS)
+ *   one execution's history      GET  /console/api/executions/<arn>    (GetExecutionHistory shape)
+ *   feature flags                GET/POST /_local/appconfig/flags      (AppConfig control plane on AWS)
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { flagValues } from './appconfig-flags';
+import { CliError, NotFoundError, OperationFailedError, UnreachableError, UsageError, networkErrorCode } from './errors';
+import { reviveEvents, statusCodeOf, toDate } from './history';
+import { resourceOfStateMachine, stackInfoFromOutputs } from './stack-outputs';
+import type { Target } from './target';
+import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, ResourceInfo, StackInfo } from './types';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class LocalTarget implements Target {
+  readonly description: string;
+  private stackInfo?: Promise<StackInfo>;
+  private sdk?: { sqs: SQSClient; sfn: SFNClient };
+
+  constructor(
+    readonly endpoint: string,
+    private readonly region = 'us-east-1',
+  ) {
+    this.endpoint = endpoint.replace(/\/+$/, '');
+    this.description = `local cloud at ${this.endpoint}`;
+  }
+
+  stack(): Promise<StackInfo> {
+    this.stackInfo ??= this.getJson('/console/api/outputs', 'the stack outputs').then((body) => {
+      const info = stackInfoFromOutputs(body.outputs ?? {});
+      if (Array.isArray(body.resources)) {
+        info.resources = body.resources.map((r: ResourceInfo) => ({ name: r.name, stateMachineArn: r.stateMachineArn, tableName: r.tableName, deadLetterQueueUrl: r.deadLetterQueueUrl }));
+      }
+      if (body.flags?.application) info.flags = body.flags;
+      return info;
+    });
+    return this.stackInfo;
+  }
+
+  clients(): { sqs: SQSClient; sfn: SFNClient } {
+    // The endpoint does not check signatures: any credentials do, and none are looked up.
+    const config = {
+      endpoint: this.endpoint,
+      region: this.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // StartSyncExecution's `sync-` host prefix would resolve to sync-127.0.0.1 (PITFALLS #13).
+      disableHostPrefix: true,
+      maxAttempts: 2,
+    };
+    this.sdk ??= { sqs: new SQSClient(config), sfn: new SFNClient(config) };
+    return this.sdk;
+  }
+
+  async listExecutions(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[] }> {
+    const stack = await this.stack();
+    const query = new URLSearchParams();
+    if (filter.status) query.set('status', filter.status);
+    if (filter.resource) query.set('resource', filter.resource);
+    if (filter.requestId) query.set('requestId', filter.requestId);
+    query.set('limit', String(filter.limit));
+    const body = await this.getJson(`/console/api/executions?${query}`, 'the executions');
+    let items = listOf(body).map((raw) => summaryOf(raw, stack));
+    if (filter.since) items = items.filter((e) => !e.startDate || e.startDate >= filter.since!);
+    return { items: items.slice(0, filter.limit) };
+  }
+
+  async executionsOfRequest(requestId: string, options: { resource?: string; since?: Date }): Promise<{ items: ExecutionDetail[] }> {
+    const stack = await this.stack();
+    const { items } = await this.listExecutions({ requestId, resource: options.resource, since: options.since, limit: 100 });
+    const details: ExecutionDetail[] = [];
+    for (const summary of items) {
+      const body = await this.getJson(`/console/api/executions/${encodeURIComponent(summary.executionArn)}`, `execution ${summary.executionArn}`);
+      details.push(detailOf(body, summary, stack));
+    }
+    details.sort((a, b) => (a.startDate?.getTime() ?? 0) - (b.startDate?.getTime() ?? 0));
+    return { items: details };
+  }
+
+  async getFlags(): Promise<FlagsState> {
+    const body = await this.getJson('/_local/appconfig/flags', 'the feature flags');
+    // The deployed values in AppConfigData's form: {"readOnly": {"enabled": true}, …}
+    const values = flagValues({ version: '1', flags: {}, values: body.values ?? {} });
+    return { values, source: `local AppConfig ${body.application}/${body.environment}/${body.configurationProfile}` };
+  }
+
+  async setFlag(flag: string, enabled: boolean): Promise<FlagChange> {
+    const before = await this.getFlags();
+    const body = await this.request('POST', '/_local/appconfig/flags', 'the feature flags', { flag, enabled });
+    return { flag, enabled, previous: before.values[flag], versionNumber: body.versionNumber, deploymentNumber: body.deploymentNumber, state: 'COMPLETE' };
+  }
+
+  explain(error: unknown): Error | undefined {
+    if (error instanceof CliError) return error;
+    const code = networkErrorCode(error);
+    if (code) return this.unreachable(code);
+    return undefined;
+  }
+
+  close(): void {
+    this.sdk?.sqs.destroy();
+    this.sdk?.sfn.destroy();
+  }
+
+  private unreachable(code: string): UnreachableError {
+    return new UnreachableError(`Cannot reach the local cloud at ${this.endpoint} (${code}).`, [
+      'Start it with `npm start` (it listens on http://127.0.0.1:4566 by default),',
+      'or point the CLI at it with --endpoint <url> / AWS_ENDPOINT_URL; for a deployed stack use --aws.',
+    ]);
+  }
+
+  private getJson(path: string, what: string): Promise<any> {
+    return this.request('GET', path, what);
+  }
+
+  private async request(method: string, path: string, what: string, body?: unknown): Promise<any> {
+    let res: Response;
+    try {
+      res = await fetch(this.endpoint + path, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const e = error as Error & { cause?: Error };
+      throw this.unreachable(networkErrorCode(e) ?? (e.name === 'TimeoutError' ? 'no answer in 30 s' : [e.message, e.cause?.message].filter(Boolean).join(': ')));
+    }
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = undefined;
+    }
+    if (res.ok && json !== undefined) return json;
+    const detail = json?.error ?? json?.message ?? text.slice(0, 200);
+    if (res.status === 404 && path.startsWith('/console/api/outputs')) {
+      throw new UnreachableError(`${this.endpoint} is not a local cloud of this project: GET ${path} answered 404.`, [
+        'Start the local cloud with `npm start`, or pass --endpoint <url> of the one running.',
+      ]);
+    }
+    if (res.status === 400) throw new UsageError(`The local cloud refused the request for ${what}: ${detail}`);
+    if (res.status === 404) throw new NotFoundError(`Not found: ${what} (${detail || `GET ${path} answered 404`})`);
+    throw new OperationFailedError(`The local cloud could not give ${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`);
+  }
+}
+
+/** The list in a console answer: an array, or {executions}/{items}. */
+function listOf(body: any): any[] {
+  if (Array.isArray(body)) return body;
+  if (Array.isArray(body?.executions)) return body.executions;
+  if (Array.isArray(body?.items)) return body.items;
+  return [];
+}
+
+function summaryOf(raw: any, stack: StackInfo): ExecutionSummary {
+  const summary: ExecutionSummary = {
+    executionArn: String(raw.executionArn),
+    name: String(raw.name ?? raw.executionArn?.split(':')[7] ?? ''),
+    status: String(raw.status ?? ''),
+    stateMachineArn: raw.stateMachineArn,
+    resource: raw.resource ?? resourceOfStateMachine(stack, raw.stateMachineArn),
+    startDate: toDate(raw.startDate),
+    stopDate: toDate(raw.stopDate),
+  };
+  const code = raw.statusCode ?? raw.httpStatus ?? statusCodeOf(raw.output);
+  if (code !== undefined && Number.isInteger(Number(code))) summary.statusCode = Number(code);
+  if (raw.error) summary.error = raw.error;
+  if (raw.cause) summary.cause = raw.cause;
+  return summary;
+}
+
+/** A console execution answer ({execution, events} or the execution with its events) → detail. */
+function detailOf(body: any, fallback: ExecutionSummary, stack: StackInfo): ExecutionDetail {
+  const execution = body?.execution && typeof body.execution === 'object' ? body.execution : body;
+  const summary = execution?.executionArn ? summaryOf(execution, stack) : fallback;
+  const events = reviveEvents(Array.isArray(body?.events) ? body.events : Array.isArray(execution?.events) ? execution.events : []);
+  const output = execution?.output ?? (events.find((e) => e.type === 'ExecutionSucceeded')?.executionSucceededEventDetails as any)?.output;
+  const detail: ExecutionDetail = { ...fallback, ...stripUndefined(summary), input: execution?.input, output, events };
+  if (detail.statusCode === undefined) {
+    const code = statusCodeOf(output);
+    if (code !== undefined) detail.statusCode = code;
+  }
+  return detail;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

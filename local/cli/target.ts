@@ -1,0 +1,37 @@
+/**
+ * Where the CLI works: the local cloud (`npm start`, default) or a deployed stack (`--aws`). Both give
+ * the commands the same things; SQS and Step Functions are always reached through their AWS APIs with
+ * SDK v3 clients, so the DLQ and redrive code is the same for both.
+ */
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, StackInfo } from './types';
+
+export interface Target {
+  /** "local cloud at http://127.0.0.1:4566" / "stack CrudApi in eu-west-1": for messages. */
+  readonly description: string;
+  /** Resources, flags location and outputs (cached after the first call). */
+  stack(): Promise<StackInfo>;
+  /** SDK clients for the DLQ and the redrive. */
+  clients(): { sqs: SQSClient; sfn: SFNClient };
+  /** Newest first. `truncated`: the search stopped before reading everything it could have. */
+  listExecutions(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[]; truncated?: boolean; note?: string }>;
+  /** The executions of a request id (the original and its DLQ replays), oldest first, with their history. */
+  executionsOfRequest(requestId: string, options: { resource?: string; since?: Date }): Promise<{ items: ExecutionDetail[]; truncated?: boolean; note?: string }>;
+  getFlags(): Promise<FlagsState>;
+  setFlag(flag: string, enabled: boolean): Promise<FlagChange>;
+  /** Converts a low-level failure of this target (network, credentials, HTTP) into a CliError, or returns undefined. */
+  explain(error: unknown): Error | undefined;
+  close(): void;
+}
+
+export interface TargetOptions {
+  local?: boolean;
+  aws?: boolean;
+  endpoint?: string;
+  stack?: string;
+  region?: string;
+}
+
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
+export const DEFAULT_STACK = 'CrudApi';
