@@ -29,17 +29,24 @@ export class LambdaFunctionError extends Error {
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 /**
- * Runs a bundled Lambda handler in this process: its own module instance (module-scope state such as
- * cached clients survives across invocations, like a warm container), its environment variables, its
- * timeout and a Lambda-shaped context object.
+ * Runs a bundled Lambda handler in this process, like Lambda runs execution environments: each
+ * instance is its own module (module-scope state such as cached clients survives across invocations,
+ * like a warm container) and serves one invocation at a time; concurrent invocations get more
+ * instances (cold starts), and an instance that timed out is thrown away. Each has the function's
+ * environment variables, timeout and a Lambda-shaped context object.
  */
 export class LocalLambda {
-  private handlerFn?: Handler;
+  /** Warm instances waiting for an invocation. */
+  private readonly idle: Handler[] = [];
+  private source?: { filename: string; code: string };
+  /** Instances created so far (cold starts). */
+  instances = 0;
 
   constructor(readonly definition: LambdaDefinition, private readonly baseEnvironment: Record<string, string> = {}) {}
 
   async invoke(event: unknown): Promise<unknown> {
-    const handler = this.load();
+    const handler = this.idle.pop() ?? this.load();
+    let reusable = true;
     const { timeoutSeconds, functionName, functionArn, memorySize } = this.definition;
     const deadline = Date.now() + timeoutSeconds * 1000;
     const context = {
@@ -65,30 +72,39 @@ export class LocalLambda {
       const result = await Promise.race([handler(JSON.parse(JSON.stringify(event ?? null)), context), timeout]);
       return result === undefined ? null : JSON.parse(JSON.stringify(result));
     } catch (error) {
-      if (error instanceof LambdaFunctionError) throw error;
+      if (error instanceof LambdaFunctionError) {
+        // A timed-out sandbox is reset by Lambda: its module state is not reused.
+        if (error.errorType === 'Sandbox.Timedout') reusable = false;
+        throw error;
+      }
       const e = error as Error;
       throw new LambdaFunctionError(e?.name && e.name !== 'Error' ? e.name : 'Error', e?.message ?? String(error), String(e?.stack ?? '').split('\n'));
     } finally {
       clearTimeout(timer);
+      if (reusable) this.idle.push(handler);
     }
   }
 
+  /** A new instance: the bundle compiled as a fresh module (its own module-scope state). */
   private load(): Handler {
-    if (this.handlerFn) return this.handlerFn;
-    const [file, exportName] = splitHandler(this.definition.handler);
-    const filename = ['.js', '.cjs'].map((ext) => path.join(this.definition.codeDir, file + ext)).find((f) => fs.existsSync(f));
-    if (!filename) throw new Error(`Lambda ${this.definition.functionName}: no ${file}.js in ${this.definition.codeDir}`);
+    if (!this.source) {
+      const [file] = splitHandler(this.definition.handler);
+      const filename = ['.js', '.cjs'].map((ext) => path.join(this.definition.codeDir, file + ext)).find((f) => fs.existsSync(f));
+      if (!filename) throw new Error(`Lambda ${this.definition.functionName}: no ${file}.js in ${this.definition.codeDir}`);
+      this.source = { filename, code: fs.readFileSync(filename, 'utf8') };
+    }
+    const [, exportName] = splitHandler(this.definition.handler);
     // The AWS SDK (provided by the runtime, so outside the bundle) reads region, endpoint and credentials
     // from the real process.env; the function's own variables are visible to its code only.
     const nodeProcess = realProcess();
     Object.assign(nodeProcess.env, this.baseEnvironment);
     const env = { ...nodeProcess.env, ...this.definition.environment };
     const functionProcess = Object.create(nodeProcess, { env: { value: env, enumerable: true } }) as NodeJS.Process;
-    const mod = compileModule(filename, fs.readFileSync(filename, 'utf8'), functionProcess);
+    const mod = compileModule(this.source.filename, this.source.code, functionProcess);
     const fn = (mod.exports as Record<string, unknown>)[exportName];
     if (typeof fn !== 'function') throw new Error(`Lambda ${this.definition.functionName}: ${this.definition.handler} is not a function`);
-    this.handlerFn = fn as Handler;
-    return this.handlerFn;
+    this.instances++;
+    return fn as Handler;
   }
 }
 
