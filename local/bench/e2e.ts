@@ -10,11 +10,13 @@
  */
 import * as fs from 'node:fs';
 import { Session } from 'node:inspector';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startLocalCloud } from '../cloud';
 import { startBareServer } from './bare-server';
 import { LoadGenerator, type LoadJob, type LoadRequest, type LoadResult } from './load';
+import { formatProfileSummary, summarizeProfile, type CpuProfile } from './profile-summary';
 import { median, round } from './stats';
 
 export type SystemName = 'local' | 'bare';
@@ -47,6 +49,15 @@ export interface E2eRun extends LoadResult {
   round: number;
   /** Event-loop utilisation of the server (main) thread during the measured window. */
   serverElu: number;
+  /**
+   * CPU time of the server (main) thread per request in the measured window, µs (Linux: /proc/self/task/<pid>/stat,
+   * 10 ms ticks). Unlike req/s and ELU it does not count the time other processes held the core.
+   */
+  serverCpuUsPerRequest: number;
+  /** 1-minute load average at the end of the run (this benchmark alone accounts for about 2). */
+  loadAvg1m: number;
+  /** V8 heap in use on the server (main) thread at the end of the run, MB (the local cloud keeps up to 10,000 executions with their history). */
+  heapUsedMb: number;
   /** The run's CPU profile (with `profileDir`). */
   profile?: string;
 }
@@ -59,6 +70,8 @@ export interface E2eSystemSummary {
   errors: number;
   serverElu: number;
   clientElu: number;
+  /** Median server-thread CPU per request, µs. */
+  serverCpuUsPerRequest: number;
   runs: E2eRun[];
 }
 
@@ -69,10 +82,20 @@ export interface E2eScenarioResult {
   expectStatus: number;
   local?: E2eSystemSummary;
   bare?: E2eSystemSummary;
-  /** local.requestsPerSec / bare.requestsPerSec (medians), when both ran. */
+  /**
+   * Local API req/s ÷ bare req/s, when both ran: the median of the per-round ratios (each round's two runs are
+   * adjacent in time, so a burst of load from other processes hits both of a pair more often than not).
+   */
   ratio?: number;
-  /** The same ratio per round (local run i / bare run i). */
+  /** The ratio per round (local run i / bare run i). */
   roundRatios?: number[];
+  /** local.requestsPerSec / bare.requestsPerSec (ratio of the medians). */
+  ratioOfMedians?: number;
+  /**
+   * bare / local server-thread CPU per request (medians): the throughput ratio both would reach if each had a core to
+   * itself and were CPU-bound. Other processes do not move it, unlike the req/s ratio.
+   */
+  cpuCostRatio?: number;
   target: number;
   meetsTarget?: boolean;
 }
@@ -85,6 +108,10 @@ export interface E2eResult {
   seedItems: number;
   apiUrl?: string;
   scenarios: E2eScenarioResult[];
+  /** Lines the in-process Lambdas (the flags reader) wrote with console.log/info/warn/debug during the e2e part, kept out of the table. */
+  consoleLines: number;
+  /** The first few distinct ones. */
+  consoleSample: string[];
   /** Start-up of the local cloud (synth or cache, template load, servers), ms. */
   localCloudStartMs?: number;
 }
@@ -135,27 +162,49 @@ async function measuredRun(load: LoadGenerator, job: LoadJob, roundNo: number, p
   let eluStart: ReturnType<typeof performance.eventLoopUtilization> | undefined;
   let eluEnd: ReturnType<typeof performance.eventLoopUtilization> | undefined;
   let profiling: Promise<void> | undefined;
+  let cpuStart: number | undefined;
+  let cpuEnd: number | undefined;
   const t1 = setTimeout(() => {
     eluStart = performance.eventLoopUtilization();
+    cpuStart = mainThreadCpuMs();
     if (profile) profiling = post(profile.session, 'Profiler.start');
   }, job.warmupMs);
-  const t2 = setTimeout(() => (eluEnd = performance.eventLoopUtilization()), job.warmupMs + job.durationMs);
+  const t2 = setTimeout(() => {
+    eluEnd = performance.eventLoopUtilization();
+    cpuEnd = mainThreadCpuMs();
+  }, job.warmupMs + job.durationMs);
   try {
     const result = await load.run(job);
     const end = eluEnd ?? performance.eventLoopUtilization();
     const serverElu = eluStart ? performance.eventLoopUtilization(end, eluStart).utilization : NaN;
-    const run: E2eRun = { ...result, round: roundNo, serverElu: round(serverElu, 3) };
+    cpuEnd ??= mainThreadCpuMs();
+    // The window's requests: those started in it; the CPU window is the same (timer-based) interval.
+    const serverCpuUsPerRequest = cpuStart !== undefined && cpuEnd !== undefined && result.requests > 0 ? Math.round(((cpuEnd - cpuStart) * 1000) / result.requests) : NaN;
+    const run: E2eRun = { ...result, round: roundNo, serverElu: round(serverElu, 3), serverCpuUsPerRequest, loadAvg1m: round(os.loadavg()[0], 2), heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
     if (profile && profiling) {
       await profiling;
-      const { profile: data } = await post<{ profile: unknown }>(profile.session, 'Profiler.stop');
+      const { profile: data } = await post<{ profile: CpuProfile }>(profile.session, 'Profiler.stop');
       fs.mkdirSync(path.dirname(profile.file), { recursive: true });
       fs.writeFileSync(profile.file, JSON.stringify(data));
+      const summary = formatProfileSummary(summarizeProfile(data), 40, result.requests);
+      fs.writeFileSync(profile.file.replace(/\.cpuprofile$/, '.summary.txt'), summary + '\n');
       run.profile = profile.file;
     }
     return run;
   } finally {
     clearTimeout(t1);
     clearTimeout(t2);
+  }
+}
+
+/** CPU time (user + system) of this process's main thread, ms, from /proc (Linux); undefined elsewhere. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in USER_HZ (100/s) ticks
+  } catch {
+    return undefined;
   }
 }
 
@@ -176,6 +225,7 @@ function summarize(runs: E2eRun[]): E2eSystemSummary {
     errors: runs.reduce((n, r) => n + r.errors, 0),
     serverElu: round(median(runs.map((r) => r.serverElu)), 3),
     clientElu: round(median(runs.map((r) => r.clientElu)), 3),
+    serverCpuUsPerRequest: Math.round(median(runs.map((r) => r.serverCpuUsPerRequest))),
     runs,
   };
 }
@@ -191,7 +241,18 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
     rounds: options.rounds,
     seedItems: options.seedItems,
     scenarios: [],
+    consoleLines: 0,
+    consoleSample: [],
   };
+  // The Lambdas run in this process and log to its console (the flags reader logs each configuration load):
+  // count those lines instead of interleaving them with the progress log. console.error is left alone.
+  const original = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
+  const capture = (...args: unknown[]) => {
+    result.consoleLines++;
+    const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ').slice(0, 300);
+    if (result.consoleSample.length < 5 && !result.consoleSample.includes(line)) result.consoleSample.push(line);
+  };
+  Object.assign(console, { log: capture, info: capture, warn: capture, debug: capture });
 
   const closers: (() => Promise<void>)[] = [];
   const systems: SystemUnderTest[] = [];
@@ -238,7 +299,7 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
           const run = await measuredRun(load, jobFor(system, scenario, options), r + 1, profile);
           runs[system.name].push(run);
           log(
-            `${scenario} ${system.name.padEnd(5)} round ${r + 1}/${options.rounds}: ${run.requestsPerSec} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
+            `${scenario} ${system.name.padEnd(5)} round ${r + 1}/${options.rounds}: ${run.requestsPerSec} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, server CPU ${run.serverCpuUsPerRequest} µs/req, heap ${run.heapUsedMb} MB, load ${run.loadAvg1m}` +
               (run.errors ? `, ${run.errors} errors (first: ${run.firstError})` : '') +
               (run.profile ? ` (profile: ${path.relative(process.cwd(), run.profile)})` : ''),
           );
@@ -253,8 +314,10 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
       if (runs.local.length) entry.local = summarize(runs.local);
       if (runs.bare.length) entry.bare = summarize(runs.bare);
       if (entry.local && entry.bare && entry.bare.requestsPerSec > 0) {
-        entry.ratio = round(entry.local.requestsPerSec / entry.bare.requestsPerSec, 3);
         entry.roundRatios = runs.local.map((l, i) => round(l.requestsPerSec / runs.bare[i].requestsPerSec, 3));
+        entry.ratio = round(median(entry.roundRatios), 3);
+        entry.ratioOfMedians = round(entry.local.requestsPerSec / entry.bare.requestsPerSec, 3);
+        if (entry.local.serverCpuUsPerRequest > 0) entry.cpuCostRatio = round(entry.bare.serverCpuUsPerRequest / entry.local.serverCpuUsPerRequest, 3);
         entry.meetsTarget = entry.ratio >= E2E_TARGET_RATIO;
       }
       result.scenarios.push(entry);
@@ -262,5 +325,6 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
     return result;
   } finally {
     for (const close of closers.reverse()) await close().catch((err) => log(`close failed: ${(err as Error).message}`));
+    Object.assign(console, original);
   }
 }

@@ -5,7 +5,8 @@
  *                                [--rounds <n>] [--warmup <s>] [--scenario get|post] [--system local|bare]
  *                                [--out <file>] [--profile <dir>]
  *
- * 1. Engine: ASL state transitions per second (JSONPath and JSONata CRUD-shaped machines, in-memory handlers).
+ * 1. Engine: ASL state transitions per second (JSONPath and JSONata CRUD-shaped machines, in-memory handlers), and
+ *    the same on the app's own machine (statemachines/crud-resource.asl.json).
  * 2. End to end: GET and POST req/s, p50/p99 through the local API vs a bare node:http handler on the same DynamoDB.
  * Prints a table and writes the results as JSON (default .bench/results.json).
  */
@@ -40,6 +41,8 @@ export interface BenchOptions {
 export interface BenchResults {
   startedAt: string;
   machine: { node: string; platform: string; cpus: number; cpuModel: string; commit?: string };
+  /** 1/5/15-minute load averages when the run started and ended: other work on the machine makes the figures noisy. */
+  loadAverage: { start: number[]; end?: number[] };
   options: BenchOptions;
   engine?: EngineResult;
   e2e?: E2eResult;
@@ -119,30 +122,40 @@ const times = (n: number | undefined) => (n === undefined || !Number.isFinite(n)
 
 export function formatEngine(engine: EngineResult): string {
   const ref = REFERENCE_AWS_LOCAL_STEPFUNCTIONS;
-  const rows: (string | number)[][] = [['query language', 'transitions/s', 'rounds', 'target', 'vs reference', '']];
+  const rows: (string | number)[][] = [['query language', 'transitions/s', 'best', 'rounds', 'target', 'vs reference', 'result']];
   for (const [name, r] of [['JSONPath', engine.jsonpath], ['JSONata', engine.jsonata]] as const) {
-    rows.push([name, r.transitionsPerSec, r.rounds.map((n) => formatNumber(n)).join(' / '), `≥ ${formatNumber(r.target)}`, times(r.vsReference), pass(r.meetsTarget)]);
+    rows.push([name, r.transitionsPerSec, r.best, r.rounds.map((n) => formatNumber(n)).join(' / '), `≥ ${formatNumber(r.target)}`, times(r.vsReference), pass(r.meetsTarget)]);
   }
   return [
-    `Engine — CRUD-shaped machine, in-memory task handlers, one core (median of ${engine.jsonpath.rounds.length} round(s) × ${engine.durationMsPerRound / 1000} s per language)`,
+    `Engine — CRUD-shaped machine, in-memory task handlers, one core (median and best of ${engine.jsonpath.rounds.length} round(s) × ${engine.durationMsPerRound / 1000} s per language)`,
     table(rows),
+    `CPU share of the rounds: ${engine.cpuShare.join(' / ')} (process CPU time / wall time; well below 1 = other processes took the core)`,
     `reference: ${ref.package} measured ${formatNumber(ref.transitionsPerSec)} transitions/s on a ${ref.language} CRUD machine on this machine kind (quoted figure; not installed, not run here)`,
+    '',
+    `Engine on the app's machine (${engine.app.file}, orders, in-memory handlers; what one e2e request executes; median of ${engine.app.GET.rounds.length} round(s))`,
+    table([
+      ['execution', 'executions/s', 'transitions/s', 'states each', 'µs each', 'rounds (transitions/s)'],
+      ...(['GET', 'POST'] as const).map((m) => {
+        const r = engine.app[m];
+        return [m === 'GET' ? 'GET /orders/{id}' : 'POST /orders', r.executionsPerSec, r.transitionsPerSec, r.transitionsPerExecution, r.microsPerExecution, r.rounds.map((n) => formatNumber(n)).join(' / ')];
+      }),
+    ]),
   ].join('\n');
 }
 
 export function formatE2e(e2e: E2eResult): string {
-  const rows: (string | number)[][] = [['route', 'system', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server ELU', 'client ELU']];
+  const rows: (string | number)[][] = [['route', 'system', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', 'server ELU', 'client ELU']];
   const ratioLines: string[] = [];
   for (const s of e2e.scenarios) {
     for (const [label, sum] of [['local API', s.local], ['bare http', s.bare]] as const) {
       if (!sum) continue;
-      rows.push([s.route, label, sum.requestsPerSec, sum.p50Ms, sum.p99Ms, sum.errors, sum.serverElu, sum.clientElu]);
+      rows.push([s.route, label, sum.requestsPerSec, sum.p50Ms, sum.p99Ms, sum.errors, sum.serverCpuUsPerRequest, sum.serverElu, sum.clientElu]);
     }
     if (s.ratio !== undefined) {
       const p50 = s.local && s.bare ? round(s.local.p50Ms / s.bare.p50Ms, 2) : NaN;
       const p99 = s.local && s.bare ? round(s.local.p99Ms / s.bare.p99Ms, 2) : NaN;
       ratioLines.push(
-        `${s.route.padEnd(17)} local/bare req/s ${times(s.ratio)} (per round: ${s.roundRatios!.map((r) => r.toFixed(2)).join(', ')}; target ≥ ${s.target}×) ${pass(s.meetsTarget)}; latency p50 ${times(p50)}, p99 ${times(p99)}`,
+        `${s.route.padEnd(17)} local/bare req/s ${times(s.ratio)} ${pass(s.meetsTarget)} (target ≥ ${s.target}×; median of the rounds ${s.roundRatios!.map((r) => r.toFixed(2)).join(', ')}; ratio of the medians ${times(s.ratioOfMedians)}); latency p50 ${times(p50)}, p99 ${times(p99)}; server CPU per request bare/local ${times(s.cpuCostRatio)}`,
       );
     }
   }
@@ -151,6 +164,7 @@ export function formatE2e(e2e: E2eResult): string {
     table(rows),
     ...ratioLines,
     ...(e2e.localCloudStartMs !== undefined ? [`local cloud start-up: ${e2e.localCloudStartMs} ms`] : []),
+    ...(e2e.consoleLines ? [`in-process Lambda console output: ${e2e.consoleLines} line(s), e.g. ${e2e.consoleSample[0]}`] : []),
   ].join('\n');
 }
 
@@ -166,8 +180,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', commit: gitCommit() },
+    loadAverage: { start: os.loadavg().map((n) => round(n, 2)) },
     options,
   };
+  if (results.loadAverage.start[0] > 1) log(`warning: load average ${results.loadAverage.start[0]} before the run: other processes are using the CPU, expect noisy figures`);
   if (options.only !== 'e2e') {
     log(`engine: ${options.engineRounds} round(s) × ${options.engineDurationMs} ms per language (target ≥ ${ENGINE_TARGET_TRANSITIONS_PER_SEC}/s)`);
     results.engine = await runEngineBench({ durationMs: options.engineDurationMs, rounds: options.engineRounds, log });
@@ -188,6 +204,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       log,
     });
   }
+  results.loadAverage.end = os.loadavg().map((n) => round(n, 2));
   return results;
 }
 
@@ -196,6 +213,8 @@ export function formatResults(results: BenchResults): string {
   if (results.engine) parts.push(formatEngine(results.engine));
   if (results.e2e) parts.push(formatE2e(results.e2e));
   parts.push(`machine: ${results.machine.cpus} × ${results.machine.cpuModel}, node ${results.machine.node}${results.machine.commit ? `, commit ${results.machine.commit}` : ''}`);
+  const la = results.loadAverage;
+  parts.push(`load average (1 min) at start ${la.start[0]}, at end ${la.end?.[0] ?? '-'}${la.start[0] > 1 ? ' — the machine was busy with other work before the run: figures are noisy' : ''}`);
   return parts.join('\n\n');
 }
 

@@ -2,7 +2,9 @@
  * Summarizes a V8 `.cpuprofile` (from `node --cpu-prof`): where the time of one thread went, by module and by function.
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof -r tsx/cjs local/bench/index.ts --only e2e --system local --scenario get
- *   npx tsx local/bench/profile-summary.ts /tmp/prof/CPU.*.cpuprofile [--top 25]
+ *   npx tsx local/bench/profile-summary.ts /tmp/prof/CPU.*.cpuprofile [--top 25] [--requests <n>]
+ *
+ * `npm run bench -- --profile <dir>` profiles each measured window itself and writes this summary next to each profile.
  *
  * "self" is time spent in the function's own code; "total" also counts what it called (each sample counted once per
  * function or module even under recursion). Modules are a package under node_modules, a folder of this repository
@@ -23,7 +25,7 @@ interface ProfileNode {
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -36,6 +38,12 @@ export interface ProfileSummary {
   /** Ms without (idle) and (program): the thread's busy time. */
   busyMs: number;
   modules: { module: string; selfMs: number; totalMs: number }[];
+  /**
+   * Each sample charged to the nearest frame (the leaf or a caller) that is not node's internals or a native function:
+   * e.g. JSON.parse called by dynalite counts for dynalite. Socket writes (writev) are kept apart: on a busy machine
+   * they include the time the thread waited for the CPU after waking the client.
+   */
+  attributed: { module: string; ms: number }[];
   functions: { function: string; module: string; selfMs: number; totalMs: number }[];
 }
 
@@ -64,12 +72,18 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     byId.set(n.id, n);
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
-  const fnKey = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+  // tsx's transpiled code does not keep line numbers, so TypeScript functions are named by file only.
+  const fnKey = (f: CallFrame) => {
+    const file = f.url ? shortUrl(f.url) : '';
+    const where = !file ? '' : /\.[cm]?ts$/.test(file) ? file : `${file}:${f.lineNumber + 1}`;
+    return `${f.functionName || '(anonymous)'} ${where}`.trim();
+  };
   const modSelf = new Map<string, number>();
   const modTotal = new Map<string, number>();
   const fnSelf = new Map<string, number>();
   const fnTotal = new Map<string, number>();
   const fnModule = new Map<string, string>();
+  const attributed = new Map<string, number>();
   let totalUs = 0;
   let idleUs = 0;
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
@@ -85,6 +99,12 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     const leafFn = fnKey(leaf.callFrame);
     add(fnSelf, leafFn, dt);
     fnModule.set(leafFn, leafMod);
+    let owner: string | undefined = leaf.callFrame.functionName === 'writev' ? '(socket writes: writev)' : undefined;
+    for (let id: number | undefined = leaf.id; owner === undefined && id !== undefined; id = parent.get(id)) {
+      const m = moduleOf(byId.get(id)!.callFrame);
+      if (m !== 'node:internal' && m !== '(native)' && m !== '(root)') owner = m;
+    }
+    add(attributed, owner ?? 'node:internal', dt);
     const seenMods = new Set<string>();
     const seenFns = new Set<string>();
     for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
@@ -103,6 +123,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     modules: [...modSelf.keys(), ...[...modTotal.keys()].filter((k) => !modSelf.has(k))]
       .map((module) => ({ module, selfMs: ms(modSelf.get(module) ?? 0), totalMs: ms(modTotal.get(module) ?? 0) }))
       .sort((a, b) => b.selfMs - a.selfMs || b.totalMs - a.totalMs),
+    attributed: [...attributed].map(([module, us]) => ({ module, ms: ms(us) })).sort((a, b) => b.ms - a.ms),
     functions: [...fnTotal.keys()]
       .map((fn) => ({ function: fn, module: fnModule.get(fn) ?? '', selfMs: ms(fnSelf.get(fn) ?? 0), totalMs: ms(fnTotal.get(fn) ?? 0) }))
       .sort((a, b) => b.selfMs - a.selfMs),
@@ -117,8 +138,10 @@ function shortUrl(url: string): string {
   return file;
 }
 
-export function formatProfileSummary(s: ProfileSummary, top = 25): string {
+/** `requests`: how many requests the profiled window served, to show the cost per request. */
+export function formatProfileSummary(s: ProfileSummary, top = 25, requests?: number): string {
   const pct = (v: number) => `${((v / s.busyMs) * 100).toFixed(1)}%`;
+  const perRequest = (v: number) => (requests ? Math.round((v * 1000) / requests) : NaN);
   const modules = s.modules.filter((m) => m.module !== '(idle)' && m.module !== '(program)').slice(0, top);
   const bySelf = s.functions.filter((f) => f.module !== '(idle)' && f.module !== '(program)').slice(0, top);
   const byTotal = [...s.functions]
@@ -126,8 +149,19 @@ export function formatProfileSummary(s: ProfileSummary, top = 25): string {
     .sort((a, b) => b.totalMs - a.totalMs)
     .slice(0, top);
   return [
-    `profile: ${s.totalMs} ms sampled, ${s.busyMs} ms busy (percentages are of busy time)`,
+    `profile: ${s.totalMs} ms sampled, ${s.busyMs} ms busy (percentages are of busy time)` +
+      (requests ? `; ${requests} requests, ${perRequest(s.busyMs)} µs busy per request` : ''),
     '',
+    'busy time charged to the nearest non-node, non-native frame',
+    table([
+      ['module', 'ms', 'share', ...(requests ? ['µs/request'] : [])],
+      ...s.attributed
+        .filter((m) => m.module !== '(idle)' && m.module !== '(program)')
+        .slice(0, top)
+        .map((m) => [m.module, m.ms, pct(m.ms), ...(requests ? [perRequest(m.ms)] : [])]),
+    ]),
+    '',
+    'modules by self time',
     table([['module', 'self ms', 'self', 'total ms', 'total'], ...modules.map((m) => [m.module, m.selfMs, pct(m.selfMs), m.totalMs, pct(m.totalMs)])]),
     '',
     'functions by self time',
@@ -142,10 +176,12 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const topAt = args.indexOf('--top');
   const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
+  const requestsAt = args.indexOf('--requests');
+  const requests = requestsAt >= 0 ? Number(args.splice(requestsAt, 2)[1]) : undefined;
   if (args.length !== 1) {
-    console.error('usage: npx tsx local/bench/profile-summary.ts <file.cpuprofile> [--top N]');
+    console.error('usage: npx tsx local/bench/profile-summary.ts <file.cpuprofile> [--top N] [--requests N]');
     process.exit(2);
   }
   const profile = JSON.parse(fs.readFileSync(args[0], 'utf8')) as CpuProfile;
-  console.log(formatProfileSummary(summarizeProfile(profile), top));
+  console.log(formatProfileSummary(summarizeProfile(profile), top, requests));
 }
