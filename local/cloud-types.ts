@@ -34,6 +34,8 @@ export interface LocalCloud {
   apiUrl: string;
   /** The AWS-compatible endpoint, e.g. http://127.0.0.1:4566: set AWS_ENDPOINT_URL to it. */
   endpointUrl: string;
+  /** The console page (executions, state machine graphs, DLQ redrive, flags), e.g. http://127.0.0.1:4566/console/. */
+  consoleUrl: string;
   /** The stack outputs, resolved to local values (ApiUrl is apiUrl). */
   outputs: Record<string, string>;
   resources: LocalResource[];

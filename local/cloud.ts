@@ -10,7 +10,8 @@
  *   AWS::StepFunctions::StateMachine  → our ASL engine behind the Step Functions API (local/stepfunctions)
  *   AWS::ApiGateway::*                → REST API emulation rendering the template's VTL (local/apigateway)
  *
- * Everything else is listed in `warnings`, never skipped silently.
+ * Everything else is listed in `warnings`, never skipped silently. The console (local/console) is served
+ * by the AWS-compatible endpoint at /console/.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +19,7 @@ import { ROOT } from '../cdk/paths';
 import { RestApi } from './apigateway/rest-api';
 import { RunningApiServer, startApiServer } from './apigateway/server';
 import type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
+import { LocalConsole } from './console';
 import { ResolvedTemplate } from './cloudformation/template';
 import { RunningEndpoint, startEndpoint } from './endpoint';
 import { awsJsonStringify } from './endpoint/http';
@@ -79,6 +81,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory });
     cleanups.push(() => services.close());
 
+    // The console is handed to the endpoint and the Step Functions service now, and the running cloud once started.
+    const localConsole = new LocalConsole();
+
     const lambdas = new Map<string, LocalLambda>();
     const taskHandlers = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas });
     const stepFunctions = new StepFunctionsService({
@@ -86,6 +91,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       account: '000000000000',
       taskHandlers,
       dataDir: services.dataDir && ensureDir(path.join(services.dataDir, 'stepfunctions')),
+      onExecution: (execution) => localConsole.onExecution(execution),
     });
     cleanups.push(() => stepFunctions.close());
 
@@ -97,8 +103,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return fn.invoke(payload);
       },
     };
-    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host });
+    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole });
     cleanups.push(() => endpoint.close());
+    // Runs before endpoint.close (cleanups run in reverse): ends the console's event streams first.
+    cleanups.push(() => localConsole.close());
     const endpointHost = new URL(endpoint.url).host;
     services.sqs.setDefaultHost(endpointHost);
 
@@ -128,6 +136,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     };
     const functions: Record<string, string> = {};
+    /** Lambdas that read AppConfig (the flags reader): the console makes them poll when a flag change is due. */
+    const flagPollers: string[] = [];
     for (const { logicalId, properties: p } of template.resourcesOfType('AWS::Lambda::Function')) {
       const name = template.ref(logicalId);
       const codeDir = path.join(synth.assemblyDir, `asset.${String(p.Code?.S3Key ?? '').replace(/\.zip$/, '')}`);
@@ -151,6 +161,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ),
       );
       functions[logicalId.replace(/[0-9A-F]{8}$/, '')] = name;
+      if (p.Environment?.Variables?.APPCONFIG_APPLICATION_ID !== undefined) flagPollers.push(name);
     }
 
     const resources: LocalResource[] = [];
@@ -212,16 +223,31 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     );
     const flag = (type: string) => template.ref(template.resourcesOfType(type)[0]?.logicalId ?? '');
     const hasFlags = types.has('AWS::AppConfig::ConfigurationProfile');
+    const flags = hasFlags
+      ? { application: flag('AWS::AppConfig::Application'), environment: flag('AWS::AppConfig::Environment'), configurationProfile: flag('AWS::AppConfig::ConfigurationProfile') }
+      : { application: '', environment: '', configurationProfile: '' };
+    const consoleUrl = `${endpoint.url}/console/`;
+    localConsole.attach({
+      services,
+      stepFunctions,
+      resources,
+      apiUrl,
+      endpointUrl: endpoint.url,
+      consoleUrl,
+      outputs,
+      functions,
+      flags,
+      pollFlags: flagPollers.length ? () => Promise.allSettled(flagPollers.map((name) => lambdaBackend.invoke(name, {}))) : undefined,
+    });
 
     return {
       apiUrl,
       endpointUrl: endpoint.url,
+      consoleUrl,
       outputs,
       resources,
       functions,
-      flags: hasFlags
-        ? { application: flag('AWS::AppConfig::Application'), environment: flag('AWS::AppConfig::Environment'), configurationProfile: flag('AWS::AppConfig::ConfigurationProfile') }
-        : { application: '', environment: '', configurationProfile: '' },
+      flags,
       warnings,
       services,
       stepFunctions,

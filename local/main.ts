@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     `  API:            ${cloud.apiUrl}/`,
     ...cloud.resources.map((r) => `                  ${cloud.apiUrl}/${r.name}`),
     `  AWS endpoint:   ${cloud.endpointUrl}   (export AWS_ENDPOINT_URL=${cloud.endpointUrl})`,
+    `  Console:        ${cloud.consoleUrl}`,
     `  Data:           ${cloud.services.dataDir ?? 'in memory'}`,
     ...(cloud.warnings.length ? ['  Not emulated:', ...cloud.warnings.map((w) => `    - ${w}`)] : []),
   ];

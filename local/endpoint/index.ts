@@ -1,3 +1,3 @@
 export { startEndpoint, createEndpointHandler } from './server';
-export type { EndpointOptions, RunningEndpoint, RequestLog, LambdaBackend } from './server';
+export type { EndpointOptions, RunningEndpoint, RequestLog, LambdaBackend, ConsoleHandler } from './server';
 export type { StepFunctionsBackend } from './stepfunctions';

@@ -10,6 +10,7 @@
  *   form body (or query string) with Action=  → SQS query protocol (XML)
  *   POST /2015-03-31/functions/<name>/invocations → Lambda Invoke (LambdaBackend)
  *   /_local/...                             → admin routes (./admin.ts)
+ *   /console, /console/...                  → the local console (EndpointOptions.console)
  *   GET /                                   → health
  *
  * Any Host header is answered (clients may send `sync-localhost:4566`), SigV4 signatures are not checked (any
@@ -37,6 +38,12 @@ export interface EndpointOptions {
   host?: string;
   /** Called after every request (logging, console). */
   onRequest?: (info: RequestLog) => void;
+  /** Serves `/console` and everything under `/console/` (the local console page and its JSON API). */
+  console?: ConsoleHandler;
+}
+
+export interface ConsoleHandler {
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): Promise<void>;
 }
 
 export interface LambdaBackend {
@@ -49,7 +56,7 @@ export interface RequestLog {
   requestId: string;
   method: string;
   path: string;
-  service: ServiceName | 'admin' | 'lambda' | 'unknown';
+  service: ServiceName | 'admin' | 'lambda' | 'console' | 'unknown';
   action?: string;
   status: number;
   ms: number;
@@ -149,6 +156,11 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
       if (url.pathname.startsWith('/_local/') || url.pathname === '/_local') {
         log.service = 'admin';
         return handleAdmin(method, url, body, res, { services, stepFunctionsConfigured: !!options.stepFunctions, host: hostHeader });
+      }
+
+      if (options.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
+        log.service = 'console';
+        return options.console.handle(req, res, url, body);
       }
 
       const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);

@@ -6,6 +6,7 @@
  * token before its poll interval has passed is a BadRequestException (`PollIntervalNotSatisfied`); the initial token
  * may be used at once. A poll returns an empty body when the session already has the deployed version.
  * `AWS.AppConfig.FeatureFlags` profiles are served in their retrieval-time (data) form.
+ * `onPoll` listeners hear of every answered poll (the console shows when a deployment took effect).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../errors';
@@ -56,11 +57,27 @@ interface TokenPayload {
 export const TOKEN_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_POLL_INTERVAL = 60;
 
+/** One answered GetLatestConfiguration: which deployment the poller now has. */
+export interface ConfigurationPoll {
+  applicationId: string;
+  environmentId: string;
+  configurationProfileId: string;
+  /** The deployment the poller has after this poll (the latest one). */
+  deploymentNumber: number;
+  configurationVersion: number;
+  /** True when this poll delivered content (the session had another deployment, or none). */
+  changed: boolean;
+  /** Session id (one per StartConfigurationSession). */
+  session: string;
+  at: Date;
+}
+
 export class AppConfigDataService {
   private readonly used = new Map<string, number>();
   private readonly now: () => number;
   private readonly enforcePollInterval: boolean;
   private readonly servedCache = new Map<string, { content: Buffer; contentType: string }>();
+  private readonly pollListeners = new Set<(poll: ConfigurationPoll) => void>();
 
   constructor(
     readonly store: AppConfigStore,
@@ -75,6 +92,12 @@ export class AppConfigDataService {
     if (action === 'StartConfigurationSession') return this.startConfigurationSession(request);
     if (action === 'GetLatestConfiguration') return this.getLatestConfiguration(request);
     throw AwsError.of('appconfigdata', 'BadRequestException', `Unknown operation ${action}`);
+  }
+
+  /** Called after every answered GetLatestConfiguration. Returns an unsubscribe function. */
+  onPoll(listener: (poll: ConfigurationPoll) => void): () => void {
+    this.pollListeners.add(listener);
+    return () => this.pollListeners.delete(listener);
   }
 
   async startConfigurationSession(req: StartConfigurationSessionRequest): Promise<{ InitialConfigurationToken: string }> {
@@ -132,6 +155,25 @@ export class AppConfigDataService {
     const next = this.sign({ ...payload, t: now, d: deployment.DeploymentNumber, f: undefined, n: randomBytes(8).toString('hex') });
     const served = this.served(payload.a, payload.p, Number(deployment.ConfigurationVersion));
     const changed = deployment.DeploymentNumber !== payload.d;
+    if (this.pollListeners.size) {
+      const poll: ConfigurationPoll = {
+        applicationId: payload.a,
+        environmentId: payload.e,
+        configurationProfileId: payload.p,
+        deploymentNumber: deployment.DeploymentNumber,
+        configurationVersion: Number(deployment.ConfigurationVersion),
+        changed,
+        session: payload.s,
+        at: new Date(now),
+      };
+      for (const listener of this.pollListeners) {
+        try {
+          listener(poll);
+        } catch {
+          // An observer's failure never fails the poll.
+        }
+      }
+    }
     return {
       NextPollConfigurationToken: next,
       NextPollIntervalInSeconds: payload.i,

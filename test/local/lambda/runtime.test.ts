@@ -64,7 +64,7 @@ test('a function error keeps the instance; its errorType is the error name', asy
 
 test('a timed-out instance is discarded: the next invocation is a cold start', async () => {
   const fn = lambda(0.05);
-  const error = await fn.invoke({ sleepMs: 200 }).catch((e) => e);
+  const error = (await fn.invoke({ sleepMs: 200 }).catch((e: unknown) => e)) as LambdaFunctionError;
   expect(error).toBeInstanceOf(LambdaFunctionError);
   expect(error.errorType).toBe('Sandbox.Timedout');
   const next = (await fn.invoke({})) as Result;

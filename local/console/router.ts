@@ -1,0 +1,245 @@
+/**
+ * The local console, served by the AWS-compatible endpoint under /console/ (see ./README.md):
+ *
+ *   GET  /console/                          the page (./static)
+ *   GET  /console/api/outputs               stack outputs, resources, functions, flag ids, URLs
+ *   GET  /console/api/state-machines        each machine with its graph laid out
+ *   GET  /console/api/executions            ?status=&resource=&requestId=&limit= → {executions, total, truncated}
+ *   GET  /console/api/executions/<arn>      one execution: history + per-state outcomes + graph
+ *   GET  /console/api/dlq                   {queues: [{resource, count, messages}]}
+ *   POST /console/api/dlq/<resource>/redrive {messageIds?} → {resource, outcomes}
+ *   GET  /console/api/flags                 {environments: [...]}
+ *   PUT  /console/api/flags                 {flag, enabled?, attributes?, environment?…} → deployment + view
+ *   GET  /console/api/stream                Server-Sent Events: execution, dlq, flags, redrive
+ *
+ * Created before the endpoint starts (the endpoint and the Step Functions service take its hooks) and
+ * given the running cloud by `attach`; until then the API answers 503.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LocalResource } from '../cloud-types';
+import type { LocalServices } from '../services';
+import type { ExecutionRecord, StepFunctionsService } from '../stepfunctions/service';
+import { DeadLetterQueues } from './dlq';
+import { BadQuery, ExecutionsView } from './executions';
+import { BadFlagInput, FlagsTracker } from './flags';
+import { serveStatic } from './static';
+import { EventStream } from './stream';
+
+export interface ConsoleContext {
+  services: LocalServices;
+  stepFunctions: StepFunctionsService;
+  resources: LocalResource[];
+  apiUrl: string;
+  endpointUrl: string;
+  consoleUrl: string;
+  outputs: Record<string, string>;
+  functions: Record<string, string>;
+  flags: { application: string; environment: string; configurationProfile: string };
+  /** Makes the flags Lambda poll AppConfigData (invokes it); see FlagsTracker. */
+  pollFlags?: () => Promise<unknown>;
+}
+
+const DLQ_POLL_MS = 1000;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class LocalConsole {
+  private ctx?: ConsoleContext;
+  private executions?: ExecutionsView;
+  private dlq?: DeadLetterQueues;
+  private flags?: FlagsTracker;
+  private readonly stream = new EventStream((clients) => this.watchQueues(clients > 0));
+  private dlqTimer?: NodeJS.Timeout;
+  private lastCounts: Record<string, { count: number; ids: string }> = {};
+
+  /** Starts serving the running cloud. */
+  attach(ctx: ConsoleContext): void {
+    this.ctx = ctx;
+    this.executions = new ExecutionsView(ctx.stepFunctions, ctx.resources);
+    this.dlq = new DeadLetterQueues({ sqs: ctx.services.sqs, resources: ctx.resources, endpointUrl: ctx.endpointUrl });
+    this.flags = new FlagsTracker({
+      store: ctx.services.appConfig,
+      data: ctx.services.appConfigData,
+      poll: ctx.pollFlags,
+      onEvent: (event) => this.stream.send('flags', event),
+    });
+    if (this.stream.size > 0) this.watchQueues(true);
+  }
+
+  /** StepFunctionsService's onExecution: an execution started or ended. Cheap when no page listens. */
+  onExecution(execution: ExecutionRecord): void {
+    if (this.stream.size === 0 || !this.executions) return;
+    this.stream.send('execution', this.executions.summary(execution));
+  }
+
+  close(): void {
+    this.watchQueues(false);
+    this.stream.close();
+    this.flags?.close();
+    this.dlq?.close();
+  }
+
+  /** The endpoint's hook for paths under /console. */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+    const method = req.method ?? 'GET';
+    try {
+      if (url.pathname === '/console') return redirect(res, '/console/');
+      const rest = url.pathname.slice('/console/'.length);
+      if (!rest.startsWith('api/') && rest !== 'api') {
+        if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`);
+        if (await serveStatic(res, decodeURIComponent(rest), method)) return;
+        throw new HttpError(404, `No console file ${url.pathname}`);
+      }
+      await this.api(req, res, method, rest.slice('api/'.length).split('/').filter(Boolean).map(decodeURIComponent), url, body);
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) return json(res, error.status, { error: error.message });
+      if (error instanceof BadQuery || error instanceof BadFlagInput || error instanceof URIError) return json(res, 400, { error: error.message });
+      const e = error as { name?: string; message?: string; httpStatus?: number };
+      if (e?.name === 'ResourceNotFoundException') return json(res, 404, { error: e.message });
+      json(res, 500, { error: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}` });
+    }
+  }
+
+  private async api(req: IncomingMessage, res: ServerResponse, method: string, parts: string[], url: URL, body: Buffer): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || !this.executions || !this.dlq || !this.flags) throw new HttpError(503, 'The local cloud is still starting');
+    const route = `${method} ${parts[0] ?? ''}`;
+    const q = url.searchParams;
+
+    if (route === 'GET outputs' && parts.length === 1) {
+      const redrive = Object.entries(ctx.functions).find(([k]) => /redrive/i.test(k))?.[1];
+      return json(res, 200, {
+        apiUrl: ctx.apiUrl,
+        endpointUrl: ctx.endpointUrl,
+        consoleUrl: ctx.consoleUrl,
+        outputs: ctx.outputs,
+        resources: ctx.resources,
+        functions: ctx.functions,
+        flags: ctx.flags,
+        ...(redrive ? { redriveFunctionName: redrive } : {}),
+      });
+    }
+    if (route === 'GET state-machines' && parts.length === 1) {
+      const stateMachines = ctx.stepFunctions.stateMachines().map((m) => ({
+        name: m.name,
+        stateMachineArn: m.stateMachineArn,
+        type: m.type,
+        resource: ctx.resources.find((r) => r.stateMachineArn === m.stateMachineArn)?.name,
+        comment: parseComment(m.definition),
+        graph: this.executions!.layout(m.definition),
+      }));
+      return json(res, 200, { stateMachines });
+    }
+    if (route === 'GET executions' && parts.length === 1) {
+      const limit = q.get('limit');
+      return json(
+        res,
+        200,
+        this.executions.list({
+          status: q.get('status') ?? undefined,
+          resource: q.get('resource') ?? undefined,
+          requestId: q.get('requestId') ?? undefined,
+          limit: limit === null || limit === '' ? undefined : Number(limit),
+        }),
+      );
+    }
+    if (route === 'GET executions' && parts.length === 2) {
+      const detail = this.executions.detail(parts[1]);
+      if (!detail) throw new HttpError(404, `No execution ${parts[1]}`);
+      return json(res, 200, detail);
+    }
+    if (route === 'GET dlq' && parts.length === 1) {
+      return json(res, 200, { queues: this.dlq.sections(Number(q.get('limit') ?? 100) || 100) });
+    }
+    if (route === 'POST dlq' && parts.length === 3 && parts[2] === 'redrive') {
+      const resource = this.dlq.resource(parts[1]);
+      if (!resource) throw new HttpError(404, `No resource "${parts[1]}"; known: ${ctx.resources.map((r) => r.name).join(', ')}`);
+      const input = body.length ? parseJson(body) : {};
+      const messageIds = input?.messageIds;
+      if (messageIds !== undefined && (!Array.isArray(messageIds) || !messageIds.every((m: unknown) => typeof m === 'string'))) {
+        throw new HttpError(400, '"messageIds" must be an array of strings');
+      }
+      const outcomes = await this.dlq.redrive(resource, {
+        messageIds,
+        onOutcome: (outcome) => this.stream.send('redrive', { resource: resource.name, ...outcome }),
+      });
+      this.pollQueues();
+      return json(res, 200, { resource: resource.name, outcomes });
+    }
+    if (route === 'GET flags' && parts.length === 1) return json(res, 200, { environments: this.flags.environments() });
+    if ((route === 'PUT flags' || route === 'POST flags') && parts.length === 1) return json(res, 200, this.flags.set(parseJson(body)));
+    if (route === 'GET stream' && parts.length === 1) {
+      this.stream.open(req, res, { consoleUrl: ctx.consoleUrl, dlq: this.countsOnly(this.dlq.counts()) });
+      return;
+    }
+    throw new HttpError(404, `No console API route ${method} /console/api/${parts.join('/')}`);
+  }
+
+  /** While a page listens: peek every DLQ each second and push what changed. */
+  private watchQueues(on: boolean): void {
+    if (!on) {
+      clearInterval(this.dlqTimer);
+      this.dlqTimer = undefined;
+      return;
+    }
+    if (this.dlqTimer || !this.dlq) return;
+    this.lastCounts = this.dlq.counts();
+    this.dlqTimer = setInterval(() => this.pollQueues(), DLQ_POLL_MS);
+    this.dlqTimer.unref();
+  }
+
+  private pollQueues(): void {
+    if (!this.dlq || this.stream.size === 0) return;
+    const counts = this.dlq.counts();
+    for (const [resource, now] of Object.entries(counts)) {
+      const before = this.lastCounts[resource];
+      if (before && before.ids === now.ids) continue;
+      this.stream.send('dlq', { resource, count: now.count });
+    }
+    this.lastCounts = counts;
+  }
+
+  private countsOnly(counts: Record<string, { count: number }>): Record<string, number> {
+    return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v.count]));
+  }
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { location, 'content-length': '0' });
+  res.end();
+}
+
+function parseJson(body: Buffer): any {
+  if (body.length === 0) throw new HttpError(400, 'A JSON body is required');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'The body is not valid JSON');
+  }
+}
+
+function parseComment(definition: string): string | undefined {
+  try {
+    const comment = JSON.parse(definition).Comment;
+    return typeof comment === 'string' ? comment : undefined;
+  } catch {
+    return undefined;
+  }
+}
