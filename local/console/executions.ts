@@ -30,6 +30,8 @@ export interface ExecutionSummary {
   statusCode?: number;
   error?: string;
   cause?: string;
+  /** The HTTP method of the request (from the input's `method`); only with `include: ['method']`. */
+  method?: string;
 }
 
 export interface ExecutionDetail extends ExecutionSummary {
@@ -46,11 +48,16 @@ export interface ExecutionQuery {
   resource?: string;
   requestId?: string;
   limit?: number;
+  /** Extra summary fields: 'method' (the request's HTTP method, read from each listed execution's input). */
+  include?: string[];
 }
 
 export class BadQuery extends Error {}
 
 const REDRIVE_SUFFIX = /-redrive-(\d+)$/;
+const INCLUDABLE = ['method'];
+/** The API's workflow input starts with the method: {"method":"POST","resource":…}. */
+const METHOD_FIRST = /^\s*\{\s*"method"\s*:\s*"([A-Za-z]{1,16})"/;
 
 export class ExecutionsView {
   private readonly layouts = new Map<string, GraphLayout>();
@@ -68,6 +75,9 @@ export class ExecutionsView {
     const limit = query.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadQuery('limit must be an integer from 1 to 1000');
     if (query.status && !STATUSES.includes(query.status)) throw new BadQuery(`status must be one of ${STATUSES.join(', ')}`);
+    const unknown = (query.include ?? []).filter((field) => !INCLUDABLE.includes(field));
+    if (unknown.length) throw new BadQuery(`include takes ${INCLUDABLE.join(', ')}; not ${unknown.join(', ')}`);
+    const withMethod = query.include?.includes('method') ?? false;
     let stateMachineArn: string | undefined;
     if (query.resource) {
       stateMachineArn = this.resources.find((r) => r.name === query.resource)?.stateMachineArn;
@@ -76,7 +86,12 @@ export class ExecutionsView {
     let matching = this.source.listExecutions({ stateMachineArn, status: query.status || undefined });
     const wanted = query.requestId?.trim();
     if (wanted) matching = matching.filter((e) => matchesRequestId(e, wanted));
-    return { executions: matching.slice(0, limit).map((e) => this.summary(e)), total: matching.length, truncated: matching.length > limit };
+    const executions = matching.slice(0, limit).map((e) => {
+      const summary = this.summary(e);
+      const method = withMethod ? methodOf(e.input) : undefined;
+      return method ? { ...summary, method } : summary;
+    });
+    return { executions, total: matching.length, truncated: matching.length > limit };
   }
 
   detail(executionArn: string): ExecutionDetail | undefined {
@@ -138,6 +153,20 @@ function matchesRequestId(e: ExecutionRecord, wanted: string): boolean {
   if (!redrive) return false;
   // executionName(): the request id with [^A-Za-z0-9_-] replaced, cut to leave room for the suffix.
   return e.name.slice(0, redrive.index) === wanted.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80 - redrive[0].length);
+}
+
+/** The request's HTTP method from an execution input: its leading "method" field, else its parsed top-level one. */
+function methodOf(input: string | undefined): string | undefined {
+  if (!input) return undefined;
+  const first = METHOD_FIRST.exec(input.slice(0, 80));
+  if (first) return first[1].toUpperCase();
+  if (input.length > 100_000) return undefined;
+  try {
+    const method = JSON.parse(input)?.method;
+    return typeof method === 'string' && /^[A-Za-z]{1,16}$/.test(method) ? method.toUpperCase() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function statusCodeOf(output: string | undefined): number | undefined {

@@ -25,6 +25,10 @@ export interface FlagView {
   /** 'effective' once a poller has been served a version with this value; 'pending' until then. */
   state: 'effective' | 'pending';
   updatedAt?: string;
+  /** The oldest deployment since which the flag has had its current value (the one that last changed it). */
+  since?: DeploymentView;
+  /** `since` changed the flag (false: the flag has had this value since the first deployment). */
+  changed?: boolean;
 }
 
 export interface DeploymentView {
@@ -90,6 +94,8 @@ const MAX_NUDGES = 30;
 
 export class FlagsTracker {
   private readonly tracked = new Map<string, Tracked>();
+  /** Parsed hosted configuration versions (immutable) by application/profile/version. */
+  private readonly documents = new Map<string, FeatureFlagsDocument | undefined>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly interval: number;
   private readonly now: () => number;
@@ -164,9 +170,21 @@ export class FlagsTracker {
     if (effectiveDeployment) view.effective = this.deploymentView(effectiveDeployment, tracked);
     const current = this.document(app.Id, profile.Id, latest);
     const inEffect = effectiveDeployment ? this.document(app.Id, profile.Id, effectiveDeployment) : undefined;
+    // This profile's deployments to the environment, newest first, with their documents.
+    const history = store
+      .listDeployments(app.Id, env.Id)
+      .filter((d) => d.ConfigurationProfileId === profile.Id)
+      .reverse()
+      .map((d) => ({ deployment: d, document: this.document(app.Id, profile.Id, d) }));
     for (const [flagKey, definition] of Object.entries(current?.flags ?? {})) {
       const value = current?.values?.[flagKey] ?? {};
       const served = inEffect?.values?.[flagKey];
+      let since: Deployment | undefined;
+      for (const { deployment, document } of history) {
+        const then = document?.values?.[flagKey];
+        if (!document?.flags?.[flagKey] || !then || !sameValue(value, then)) break;
+        since = deployment;
+      }
       view.flags.push({
         key: flagKey,
         ...(definition.name ? { name: definition.name } : {}),
@@ -176,6 +194,7 @@ export class FlagsTracker {
         attributeDefinitions: (definition.attributes as Record<string, unknown>) ?? {},
         state: inEffect && (!!inEffect.flags?.[flagKey] || served) && sameValue(value, served ?? {}) ? 'effective' : 'pending',
         ...(typeof value._updatedAt === 'string' ? { updatedAt: value._updatedAt } : {}),
+        ...(since ? { since: this.deploymentView(since, tracked), changed: since !== history[history.length - 1].deployment } : {}),
       });
     }
     return view;
@@ -193,12 +212,17 @@ export class FlagsTracker {
   }
 
   private document(applicationId: string, profileId: string, d: Deployment): FeatureFlagsDocument | undefined {
+    const k = `${applicationId}/${profileId}/${d.ConfigurationVersion}`;
+    if (this.documents.has(k)) return this.documents.get(k);
     const version = this.options.store.getHostedConfigurationVersion(applicationId, profileId, Number(d.ConfigurationVersion));
+    let document: FeatureFlagsDocument | undefined;
     try {
-      return version ? JSON.parse(version.Content.toString('utf8')) : undefined;
+      document = version ? JSON.parse(version.Content.toString('utf8')) : undefined;
     } catch {
-      return undefined;
+      document = undefined;
     }
+    if (version) this.documents.set(k, document); // versions never change once created
+    return document;
   }
 
   private polled(poll: ConfigurationPoll): void {

@@ -3,9 +3,16 @@
  * their branches), one edge per transition (Next, Choice rules, Default, Catch), positions computed by
  * dagre here in Node so that the page only draws SVG.
  *
- * The flow runs left to right: the app's machines are wide (a Choice fanning out to ~20 outcomes that
- * converge on two Succeed states), which fits a screen better sideways (2.6k × 1.4k px instead of
- * 3.5k × 1.1k top to bottom). A Parallel's branches are stacked inside its box, each flowing left to right.
+ * The flow runs left to right: the app's machines are wide (Choices fanning out to ~20 outcomes that
+ * converge on two Succeed states), which fits a screen better sideways. A Parallel's branches are
+ * stacked inside its box, each flowing left to right.
+ *
+ * Converging states ("hubs", entered from 4 states or more, e.g. RespondProblem) would pull every state
+ * that leads to them into one tall column at the far end, with long edges from the Choices that produce
+ * them crossing the whole drawing. So edges into a hub weigh little, and edges into a "leaf" (a state
+ * whose only transition leads to a hub, e.g. the Pass states that build a problem response) weigh a lot:
+ * each problem response sits next to the Choice or Catch that produces it, and the edges to the hub run
+ * side by side to the end.
  *
  * Coordinates are pixels: a node's (x, y) is its top-left corner; an edge is a polyline of points.
  * Start/End markers and their edges are kept apart (`terminals`, `terminalEdges`) so that `nodes` and
@@ -93,15 +100,20 @@ interface Block {
   terminalEdges: GraphLayout['terminalEdges'];
 }
 
-const NODE_HEIGHT = 46;
+const NODE_HEIGHT = 48;
 const NODE_MIN_WIDTH = 120;
-const NODE_MAX_WIDTH = 260;
-const CHAR_WIDTH = 7.4;
+const NODE_MAX_WIDTH = 280;
+/** Per character of a state's name (13 px semibold) and of the line under it (11.5 px monospace). */
+const CHAR_WIDTH = 7.9;
+const SUB_CHAR_WIDTH = 7;
 const TERMINAL_SIZE = 20;
 const BOX_HEADER = 34;
 const BOX_PADDING = 16;
 const BRANCH_GAP = 20;
-const RANK = { rankdir: 'LR', nodesep: 16, ranksep: 52, edgesep: 10, marginx: 16, marginy: 16 } as const;
+const RANK = { rankdir: 'LR', nodesep: 28, ranksep: 64, edgesep: 12, marginx: 20, marginy: 20 } as const;
+/** Entered from this many states or more: a converging state (see the file's comment). */
+const HUB_IN_DEGREE = 4;
+const WEIGHT = { leaf: 8, normal: 2, hub: 1, catch: 1 } as const;
 
 /** Lays out a state machine definition (ASL JSON text or object). Throws on a definition without States. */
 export function layoutDefinition(definition: string | AslProgram): GraphLayout {
@@ -158,11 +170,12 @@ function layoutProgram(program: AslProgram, context: { ids: Map<string, number>;
   }
 
   const edges: Omit<GraphEdge, 'points'>[] = [];
+  const weightOf = edgeWeights(program);
   const add = (from: string, to: unknown, kind: EdgeKind, label?: string) => {
     if (typeof to !== 'string' || !idOf.has(to)) return; // invalid definitions are drawn as far as they go
     const edge = { id: `${idOf.get(from)}→${idOf.get(to)}:${kind}:${edges.length}`, from: idOf.get(from)!, to: idOf.get(to)!, kind, ...(label ? { label } : {}) };
     edges.push(edge);
-    g.setEdge(edge.from, edge.to, { weight: kind === 'catch' ? 1 : 2, minlen: 1 }, edge.id);
+    g.setEdge(edge.from, edge.to, { weight: weightOf(to, kind), minlen: 1 }, edge.id);
   };
   for (const name of names) {
     const state = program.States[name];
@@ -258,6 +271,29 @@ function layoutProgram(program: AslProgram, context: { ids: Map<string, number>;
   return { width: graph.width ?? 0, height: graph.height ?? 0, nodes, edges: placedEdges, terminals, terminalEdges };
 }
 
+/** The transitions of a state: Next, each Choice rule, Default, each Catch. */
+function targetsOf(state: AslState): string[] {
+  const targets = [state.Next, ...(state.Choices ?? []).map((c: Record<string, unknown>) => c.Next), state.Default, ...(state.Catch ?? []).map((c: Record<string, unknown>) => c.Next)];
+  return targets.filter((t): t is string => typeof t === 'string');
+}
+
+/** dagre's weight of an edge to `to` (a heavier edge is kept shorter): light into a hub, heavy into a leaf. */
+function edgeWeights(program: AslProgram): (to: string, kind: EdgeKind) => number {
+  const sources = new Map<string, Set<string>>();
+  for (const [name, state] of Object.entries(program.States)) {
+    for (const to of targetsOf(state)) {
+      if (!sources.has(to)) sources.set(to, new Set());
+      sources.get(to)!.add(name);
+    }
+  }
+  const isHub = (name: string) => (sources.get(name)?.size ?? 0) >= HUB_IN_DEGREE;
+  const isLeaf = (name: string) => {
+    const targets = new Set(targetsOf(program.States[name] ?? { Type: '' }));
+    return program.States[name]?.Type === 'Pass' && targets.size === 1 && isHub([...targets][0]) && !isHub(name);
+  };
+  return (to, kind) => (isHub(to) ? WEIGHT.hub : isLeaf(to) ? WEIGHT.leaf : kind === 'catch' ? WEIGHT.catch : WEIGHT.normal);
+}
+
 function childPrograms(state: AslState): AslProgram[] {
   if (state.Type === 'Parallel') return (state.Branches ?? []).filter(isProgram);
   if (state.Type === 'Map') return [state.ItemProcessor ?? state.Iterator].filter(isProgram);
@@ -280,8 +316,8 @@ function uniqueId(ids: Map<string, number>, name: string): string {
 
 function nodeWidth(name: string, state: AslState): number {
   const sub = state.Type === 'Task' && typeof state.Resource === 'string' ? shortResource(state.Resource) : state.Type;
-  const longest = Math.max(name.length * CHAR_WIDTH, sub.length * CHAR_WIDTH * 0.88);
-  return Math.min(NODE_MAX_WIDTH, Math.max(NODE_MIN_WIDTH, Math.ceil(longest + 40)));
+  const longest = Math.max(name.length * CHAR_WIDTH, sub.length * SUB_CHAR_WIDTH);
+  return Math.min(NODE_MAX_WIDTH, Math.max(NODE_MIN_WIDTH, Math.ceil(longest + 32)));
 }
 
 /** arn:aws:states:::dynamodb:putItem → dynamodb:putItem; arn:aws:states:::aws-sdk:dynamodb:scan → dynamodb:scan. */

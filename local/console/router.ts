@@ -4,7 +4,7 @@
  *   GET  /console/                          the page (./static)
  *   GET  /console/api/outputs               stack outputs, resources, functions, flag ids, URLs
  *   GET  /console/api/state-machines        each machine with its graph laid out
- *   GET  /console/api/executions            ?status=&resource=&requestId=&limit= → {executions, total, truncated}
+ *   GET  /console/api/executions            ?status=&resource=&requestId=&limit=&include=method → {executions, total, truncated}
  *   GET  /console/api/executions/<arn>      one execution: history + per-state outcomes + graph
  *   GET  /console/api/dlq                   {queues: [{resource, count, messages}]}
  *   POST /console/api/dlq/<resource>/redrive {messageIds?} → {resource, outcomes}
@@ -151,6 +151,7 @@ export class LocalConsole {
           resource: q.get('resource') ?? undefined,
           requestId: q.get('requestId') ?? undefined,
           limit: limit === null || limit === '' ? undefined : Number(limit),
+          include: q.get('include')?.split(',').filter(Boolean),
         }),
       );
     }

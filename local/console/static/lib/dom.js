@@ -96,6 +96,16 @@ function flash(button, text) {
   setTimeout(() => (button.textContent = before), 1200);
 }
 
+/**
+ * An identifier that may wrap only after its dots, never inside a word:
+ * DynamoDB.ProvisionedThroughputExceededException breaks as "DynamoDB." / "ProvisionedThroughput…".
+ */
+export function breakAfterDots(name) {
+  return String(name)
+    .split(/(?<=\.)/)
+    .flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 /** Status pill for an execution status or a state outcome. */
 export function pill(value, extraClass = '') {
   const key = String(value ?? '').toLowerCase().replace(/_/g, '-');

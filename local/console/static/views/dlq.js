@@ -2,7 +2,7 @@
 // them through the redrive Lambda's own code, and see each message's outcome. New messages appear live.
 
 import { api } from '../lib/api.js';
-import { formatAgo, formatTime, h, pill, placeholder } from '../lib/dom.js';
+import { breakAfterDots, codeBlock, formatAgo, formatTime, h, pill, placeholder } from '../lib/dom.js';
 import { on, throttle } from '../lib/live.js';
 
 const OUTCOME_TEXT = {
@@ -35,7 +35,7 @@ export function renderDlq(main) {
     try {
       const { queues } = await api.dlq();
       if (!alive) return;
-      list.replaceChildren(...queues.map((q) => section(q, state[q.resource] ??= { outcomes: [], busy: false }, redrive)));
+      list.replaceChildren(...queues.map((q) => section(q, state[q.resource] ??= { outcomes: [], busy: false, expanded: new Set() }, redrive)));
     } catch (error) {
       if (alive) list.replaceChildren(placeholder('error', 'Could not load the queues', error.message));
     }
@@ -81,7 +81,7 @@ function section(q, s, redrive) {
         h('button', { testid: 'redrive-all', class: 'btn btn-primary', type: 'button', disabled: s.busy || count === 0, onclick: () => redrive(q.resource) }, 'Redrive all'),
       ),
     ),
-    count ? messagesTable(q, s, redrive) : h('div', { class: 'empty-row muted' }, 'Empty: every write of this resource was stored.'),
+    count ? messagesTable(q, s, redrive) : h('div', { class: 'empty-row muted' }, 'No messages waiting.'),
     results(q, s),
   );
 }
@@ -89,7 +89,7 @@ function section(q, s, redrive) {
 function messagesTable(q, s, redrive) {
   return h(
     'table',
-    { class: 'table' },
+    { class: 'table table-fixed' },
     h('colgroup', {}, ['request', 'id', 'error', 'when', 'receives', 'action'].map((c) => h('col', { class: `col-${c}` }))),
     h('thead', {}, h('tr', {}, h('th', {}, 'Request'), h('th', {}, 'Request id'), h('th', {}, 'Error'), h('th', {}, 'Queued'), h('th', { class: 'num' }, 'Receives'), h('th', {}))),
     h(
@@ -99,14 +99,20 @@ function messagesTable(q, s, redrive) {
         h(
           'tr',
           { testid: 'dlq-message', 'data-message-id': m.messageId, 'data-request-id': m.requestId ?? '', class: m.visible ? '' : 'in-flight' },
-          h('td', {}, requestCell(m)),
+          h('td', {}, requestCell(m, s.expanded)),
           h(
             'td',
-            { class: 'mono small' },
-            m.requestId ? h('a', { class: 'request-id', href: `#/executions?requestId=${encodeURIComponent(m.requestId)}`, title: 'Find its executions' }, m.requestId) : '—',
+            {},
+            m.requestId ? h('a', { class: 'request-id mono one-line', href: `#/executions?requestId=${encodeURIComponent(m.requestId)}`, title: `${m.requestId}: find its executions` }, m.requestId) : '—',
             m.executionArn ? h('div', {}, h('a', { class: 'small', href: `#/executions/${encodeURIComponent(m.executionArn)}` }, 'execution →')) : null,
           ),
-          h('td', { class: 'error-cell' }, m.unreadable ? h('span', { class: 'text-error' }, `Unreadable: ${m.unreadable}`) : [h('code', { class: 'error-code' }, m.error ?? '—'), m.cause ? h('div', { class: 'muted small clamp', title: m.cause }, m.cause) : null]),
+          h(
+            'td',
+            { class: 'error-cell' },
+            m.unreadable
+              ? h('span', { class: 'text-error' }, `Unreadable: ${m.unreadable}`)
+              : [h('code', { class: 'error-code', title: m.error }, m.error ? breakAfterDots(m.error) : '—'), m.cause ? h('div', { class: 'muted small clamp-2', title: m.cause }, m.cause) : null],
+          ),
           h('td', { class: 'nowrap' }, h('div', {}, formatTime(m.queuedAt)), h('div', { class: 'muted small' }, formatAgo(m.queuedAt))),
           h('td', { class: 'num' }, String(m.receiveCount), m.visible ? null : h('div', { class: 'muted small' }, 'in flight')),
           h('td', { class: 'num' }, h('button', { testid: 'redrive-one', class: 'btn btn-sm', type: 'button', disabled: s.busy, onclick: () => redrive(q.resource, [m.messageId]) }, 'Redrive')),
@@ -116,14 +122,26 @@ function messagesTable(q, s, redrive) {
   );
 }
 
-function requestCell(m) {
+/** Method and path, then the body: its first two lines, and the whole of it (pretty-printed) on demand. */
+function requestCell(m, expanded) {
   if (!m.request) return h('span', { class: 'muted' }, 'not a request');
   const body = m.request.body === undefined || m.request.body === null || m.request.body === '' ? '' : JSON.stringify(m.request.body);
+  const full = h('div', { class: 'request-body', hidden: !expanded.has(m.messageId) }, body ? codeBlock(body, { maxHeight: 280 }) : null);
+  const toggle = h('button', { class: 'link body-toggle', type: 'button', 'aria-expanded': String(!full.hidden) }, full.hidden ? 'Show the whole body' : 'Hide the body');
+  toggle.addEventListener('click', () => {
+    full.hidden = !full.hidden;
+    if (full.hidden) expanded.delete(m.messageId);
+    else expanded.add(m.messageId);
+    toggle.textContent = full.hidden ? 'Show the whole body' : 'Hide the body';
+    toggle.setAttribute('aria-expanded', String(!full.hidden));
+    preview.hidden = !full.hidden;
+  });
+  const preview = h('div', { class: 'mono small body-preview', title: body, hidden: !full.hidden }, body);
   return h(
     'div',
     {},
-    h('div', { class: 'mono' }, h('span', { class: `method method-${String(m.request.method).toLowerCase()}` }, m.request.method), ' ', m.request.path),
-    body ? h('div', { class: 'mono small muted clamp', title: body }, body) : null,
+    h('div', { class: 'mono one-line', title: `${m.request.method} ${m.request.path}` }, h('span', { class: `method method-${String(m.request.method).toLowerCase()}` }, m.request.method), ' ', m.request.path),
+    body ? [preview, full, toggle] : null,
   );
 }
 

@@ -2,7 +2,7 @@
 // the selected state's input/output/retries, then the full event history in GetExecutionHistory order.
 
 import { api } from '../lib/api.js';
-import { codeBlock, formatDuration, formatTime, h, pill, placeholder } from '../lib/dom.js';
+import { breakAfterDots, codeBlock, formatDuration, formatTime, h, pill, placeholder } from '../lib/dom.js';
 import { graphViewer } from '../lib/graph.js';
 import { on, throttle } from '../lib/live.js';
 import { historyTable } from './history.js';
@@ -15,6 +15,8 @@ export function renderExecution(main, executionArn) {
   let alive = true;
   let selected;
   let poll;
+  /** The graph's zoom and scroll, kept across redraws (a running execution is redrawn every second). */
+  const view = {};
 
   const load = async () => {
     let detail;
@@ -26,7 +28,7 @@ export function renderExecution(main, executionArn) {
     }
     if (!alive) return;
     selected ??= defaultState(detail);
-    root.replaceChildren(...page(detail, () => selected, (s) => (selected = s)));
+    root.replaceChildren(...page(detail, () => selected, (s) => (selected = s), view));
     clearTimeout(poll);
     // A running execution's history grows between its start and end events: follow it.
     if (detail.status === 'RUNNING') poll = setTimeout(load, 1000);
@@ -41,11 +43,11 @@ export function renderExecution(main, executionArn) {
   };
 }
 
-function page(d, getSelected, setSelected) {
+function page(d, getSelected, setSelected, view) {
   const states = d.analysis.states;
   const panel = h('section', { class: 'card state-card', testid: 'state-panel' });
   let viewer;
-  const render = (name) => panel.replaceChildren(...statePanel(name, states[name], d));
+  const render = (name) => panel.replaceChildren(...statePanel(name, states[name], d).filter(Boolean));
   /** Selects a state: highlighted in the graph, its details below it. From outside the graph, scrolls there. */
   const showState = (name, fromGraph) => {
     setSelected(name);
@@ -53,7 +55,7 @@ function page(d, getSelected, setSelected) {
     viewer?.select(name);
     if (!fromGraph) panel.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
   };
-  if (d.graph) viewer = graphViewer(d.graph, { runs: states, transitions: d.analysis.transitions, selected: getSelected(), onSelect: (name) => showState(name, true), maxHeight: 640 });
+  if (d.graph) viewer = graphViewer(d.graph, { runs: states, transitions: d.analysis.transitions, selected: getSelected(), onSelect: (name) => showState(name, true), maxHeight: 640, view });
   render(getSelected());
 
   return [
@@ -105,9 +107,26 @@ function header(d) {
         fact('State machine', h('span', { class: 'mono small' }, d.stateMachineName)),
         d.redrive ? fact('Redrive', h('a', { href: `#/executions?requestId=${encodeURIComponent(d.requestId)}` }, `replay #${d.redrive} of ${d.requestId}`)) : null,
       ),
-      h('div', { class: 'arn mono small muted', title: 'Execution ARN' }, d.executionArn),
+      arnLine(d.executionArn),
     ),
   );
+}
+
+/** The execution ARN on one monospace line, cut with an ellipsis when too long (whole in its tooltip), and a copy button. */
+function arnLine(arn) {
+  const copy = h('button', { class: 'btn btn-ghost btn-xs', type: 'button', title: 'Copy the execution ARN' }, 'Copy');
+  copy.addEventListener('click', () => {
+    navigator.clipboard?.writeText(arn).then(
+      () => flashText(copy, 'Copied'),
+      () => flashText(copy, 'Select and copy'),
+    );
+  });
+  return h('div', { class: 'arn' }, h('span', { class: 'arn-label' }, 'ARN'), h('span', { class: 'arn-value mono', title: arn }, arn), copy);
+}
+
+function flashText(button, text) {
+  button.textContent = text;
+  setTimeout(() => (button.textContent = 'Copy'), 1200);
 }
 
 function fact(label, value) {
@@ -155,12 +174,18 @@ function caughtBoxes(d, showState) {
   );
 }
 
+/** The state the panel opens on: where it failed, else where an error was caught, else the last state entered. */
 function defaultState(d) {
   const a = d.analysis;
-  if (a.failure?.state) return a.failure.state;
+  if (a.failure?.state && a.states[a.failure.state]) return a.failure.state;
   if (a.caught.length) return a.caught[a.caught.length - 1].state;
-  const entered = Object.values(a.states).filter((s) => s.enteredAt).sort((x, y) => x.enteredAt.localeCompare(y.enteredAt));
-  return entered[0]?.state;
+  const failed = Object.values(a.states).find((s) => s.outcome === 'failed' || s.outcome === 'caught');
+  if (failed) return failed.state;
+  for (let i = d.events.length - 1; i >= 0; i--) {
+    const name = d.events[i].stateEnteredEventDetails?.name;
+    if (name && a.states[name]) return name;
+  }
+  return undefined;
 }
 
 function statePanel(name, run, d) {
@@ -172,32 +197,29 @@ function statePanel(name, run, d) {
     node?.comment ? h('p', { class: 'state-comment' }, node.comment) : null,
   ];
   if (run.outcome === 'not-reached') return [...parts, h('p', { class: 'muted' }, 'This execution did not enter this state.')];
-  const io = [];
-  if (run.input !== undefined) io.push(codeBlock(run.input, { label: 'Input', maxHeight: 260 }));
-  if (run.output !== undefined) io.push(codeBlock(run.output, { label: 'Output', maxHeight: 260 }));
-  return [...parts, h('div', { class: 'state-grid' }, h('div', {}, stateFacts(run)), h('div', {}, io))];
+  // Facts on one line; the error and the retries side by side; then input and output side by side.
+  const problems = [];
+  if (run.error || run.cause) {
+    problems.push(h('div', { class: `mini-callout ${run.outcome === 'failed' ? 'callout-error' : 'callout-caught'}` }, h('code', { class: 'error-code' }, breakAfterDots(run.error ?? '')), run.cause ? h('pre', { class: 'cause' }, run.cause) : null));
+  }
+  if (run.retries.length) problems.push(retriesList(run.retries));
+  const io = [
+    run.input !== undefined ? codeBlock(run.input, { label: 'Input', maxHeight: 320 }) : h('div', { class: 'muted no-output' }, 'No input recorded.'),
+    run.output !== undefined ? codeBlock(run.output, { label: 'Output', maxHeight: 320 }) : h('div', { class: 'muted no-output' }, run.outcome === 'running' ? 'Still running: no output yet.' : 'No output: the state did not complete.'),
+  ];
+  return [...parts, stateFacts(run), problems.length ? h('div', { class: `state-problems ${problems.length > 1 ? 'two' : ''}` }, problems) : null, h('div', { class: 'io-grid' }, io)];
 }
 
 function stateFacts(run) {
-  const parts = [];
-  parts.push(
-    h(
-      'dl',
-      { class: 'kv' },
-      h('dt', {}, 'Entered'),
-      h('dd', {}, formatTime(run.enteredAt)),
-      h('dt', {}, 'Duration'),
-      h('dd', {}, run.durationMs !== undefined ? formatDuration(run.durationMs) : '—'),
-      run.attempts ? [h('dt', {}, 'Attempts'), h('dd', {}, String(run.attempts))] : null,
-      run.visits > 1 ? [h('dt', {}, 'Entered'), h('dd', {}, `${run.visits} times`)] : null,
-      run.caughtBy ? [h('dt', {}, 'Caught by'), h('dd', { class: 'mono' }, `Catch → ${run.caughtBy}`)] : null,
-    ),
+  return h(
+    'div',
+    { class: 'facts facts-inline state-facts' },
+    fact('Entered', formatTime(run.enteredAt)),
+    fact('Duration', run.durationMs !== undefined ? formatDuration(run.durationMs) : '—'),
+    run.attempts ? fact('Attempts', String(run.attempts)) : null,
+    run.visits > 1 ? fact('Entered', `${run.visits} times`) : null,
+    run.caughtBy ? fact('Caught by', h('span', { class: 'mono' }, `Catch → ${run.caughtBy}`)) : null,
   );
-  if (run.error || run.cause) {
-    parts.push(h('div', { class: `mini-callout ${run.outcome === 'failed' ? 'callout-error' : 'callout-caught'}` }, h('code', { class: 'error-code' }, run.error ?? ''), run.cause ? h('pre', { class: 'cause' }, run.cause) : null));
-  }
-  if (run.retries.length) parts.push(retriesList(run.retries));
-  return parts;
 }
 
 function retriesList(retries) {

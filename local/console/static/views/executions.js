@@ -31,14 +31,20 @@ export function renderExecutions(main, params) {
   const tbody = h('tbody');
   const table = h(
     'table',
-    { class: 'table table-click', testid: 'executions-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Status'), h('th', {}, 'Request id'), h('th', {}, 'Resource'), h('th', { class: 'num' }, 'HTTP'), h('th', {}, 'Started'), h('th', { class: 'num' }, 'Duration'))),
+    { class: 'table table-click table-fixed executions', testid: 'executions-table' },
+    // Fixed column widths: the same with rows, without rows, and whatever the rows hold.
+    h('colgroup', {}, ['status', 'id', 'method', 'resource', 'http', 'started', 'duration'].map((c) => h('col', { class: `col-${c}` }))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', {}, 'Status'), h('th', {}, 'Request id'), h('th', {}, 'Method'), h('th', {}, 'Resource'), h('th', { class: 'num' }, 'HTTP'), h('th', {}, 'Started'), h('th', { class: 'num' }, 'Duration')),
+    ),
     tbody,
   );
   const footer = h('div', { class: 'table-foot muted small' });
   const empty = h('div');
   main.append(
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Executions'), h('p', { class: 'lead' }, 'Every API request runs one execution, named after its X-Request-Id. Express executions included.'))),
+    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Executions'), h('p', { class: 'lead' }, 'Every API request runs one execution, named after its X-Request-Id.'))),
     form,
     h('div', { class: 'card card-flush' }, table, empty, footer),
   );
@@ -51,7 +57,7 @@ export function renderExecutions(main, params) {
 
   const load = async () => {
     try {
-      const { executions, total, truncated } = await api.executions({ ...query, limit: 200 });
+      const { executions, total, truncated } = await api.executions({ ...query, limit: 200, include: 'method' });
       if (!alive) return;
       tbody.replaceChildren(...executions.map(row));
       empty.replaceChildren(executions.length ? '' : emptyState(query));
@@ -86,9 +92,21 @@ function row(e) {
       onkeydown: (ev) => ev.key === 'Enter' && open(),
     },
     h('td', {}, pill(e.status)),
-    h('td', { class: 'mono' }, h('a', { href: `#/executions/${encodeURIComponent(e.executionArn)}`, onclick: (ev) => ev.stopPropagation() }, e.name), e.redrive ? h('span', { class: 'tag tag-soft', title: `Replay of ${e.requestId} by the redrive` }, 'redrive') : null),
-    h('td', {}, e.resource ?? e.stateMachineName),
-    h('td', { class: 'num' }, e.statusCode ? h('span', { class: `http http-${String(e.statusCode)[0]}xx` }, String(e.statusCode)) : e.error ? h('span', { class: 'muted small' }, e.error) : '—'),
+    h(
+      'td',
+      { class: 'id-cell' },
+      h(
+        'div',
+        { class: 'one-line' },
+        h('a', { class: 'mono', href: `#/executions/${encodeURIComponent(e.executionArn)}`, title: e.name, onclick: (ev) => ev.stopPropagation() }, e.name),
+        e.redrive ? h('span', { class: 'tag tag-soft', title: `Replay of ${e.requestId} by the redrive` }, 'redrive') : null,
+      ),
+      // A failed execution answered nothing: its error goes here, the HTTP column says so with a dash.
+      e.error ? h('div', { class: 'row-error one-line mono', title: e.cause ? `${e.error}: ${e.cause}` : e.error }, e.error) : null,
+    ),
+    h('td', {}, e.method ? h('span', { class: `method method-${e.method.toLowerCase()}` }, e.method) : h('span', { class: 'muted' }, '—')),
+    h('td', { class: 'one-line' }, e.resource ?? e.stateMachineName),
+    h('td', { class: 'num' }, e.statusCode ? h('span', { class: `http http-${String(e.statusCode)[0]}xx` }, String(e.statusCode)) : h('span', { class: 'muted', title: e.status === 'RUNNING' ? 'Still running' : 'No HTTP response: the execution did not succeed' }, '—')),
     h('td', { class: 'nowrap' }, formatTime(e.startDate), h('span', { class: 'muted small ago', 'data-ago': e.startDate }, formatAgo(e.startDate))),
     h('td', { class: 'num' }, e.status === 'RUNNING' ? h('span', { class: 'muted' }, 'running…') : formatDuration(e.durationMs)),
   );

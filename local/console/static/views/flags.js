@@ -1,6 +1,7 @@
 // #/flags: the feature flags deployed to each environment. A toggle (or an attribute edit) publishes a
 // new hosted configuration version and deploys it; the flags Lambda sees it on its next AppConfig poll.
-// Each row says which: "version N deployed at T, in effect since T2 (first poll)" or "waiting for the next poll".
+// Each row says which: the flag changed by the latest version reads "version N deployed at T, in effect since
+// T2 (first poll)" or "… waiting for the next poll"; the others read "unchanged since version M".
 
 import { api } from '../lib/api.js';
 import { formatTime, h, placeholder } from '../lib/dom.js';
@@ -74,7 +75,26 @@ function card(env, busy, change) {
     h(
       'header',
       { class: 'card-head' },
-      h('div', { class: 'card-title' }, h('h2', {}, env.environment.name, h('span', { class: 'tag' }, env.configurationProfile.name)), h('div', { class: 'muted mono small' }, `${env.application.name} · ${env.application.id}/${env.environment.id}/${env.configurationProfile.id}`)),
+      h(
+        'div',
+        { class: 'card-title' },
+        h('h2', {}, env.environment.name, h('span', { class: 'tag' }, env.configurationProfile.name)),
+        h(
+          'details',
+          { class: 'ids' },
+          h('summary', { class: 'muted small' }, env.application.name),
+          h(
+            'dl',
+            { class: 'ids-list mono small' },
+            h('dt', {}, 'Application'),
+            h('dd', {}, env.application.id),
+            h('dt', {}, 'Environment'),
+            h('dd', {}, env.environment.id),
+            h('dt', {}, 'Profile'),
+            h('dd', {}, env.configurationProfile.id),
+          ),
+        ),
+      ),
       h('div', { class: 'card-actions deploy-summary' }, deploymentSummary(env)),
     ),
     h(
@@ -118,11 +138,22 @@ function row(env, flag, busy, change) {
 function status(env, flag, busy) {
   if (busy) return h('span', { testid: 'flag-status', 'data-state': 'pending', class: 'flag-status pending' }, h('span', { class: 'dot' }), 'Deploying…');
   const effective = flag.state === 'effective';
-  const d = effective ? env.effective : env.deployment;
+  // The deployment that set this flag's value: the latest one only for the flag it changed.
+  const d = flag.since ?? (effective ? env.effective : env.deployment);
   if (!d) return h('span', { testid: 'flag-status', 'data-state': 'pending', class: 'flag-status pending' }, h('span', { class: 'dot' }), 'Not deployed yet');
   const deployed = `Version ${d.version} deployed at ${formatTime(d.deployedAt)}`;
   if (effective) {
-    return h('span', { testid: 'flag-status', 'data-state': 'effective', class: 'flag-status effective' }, h('span', { class: 'dot' }), `${deployed}, in effect since ${formatTime(d.effectiveSince)} (first poll)`);
+    const changedNow = flag.changed && d.deploymentNumber === env.deployment?.deploymentNumber;
+    return h(
+      'span',
+      { testid: 'flag-status', 'data-state': 'effective', class: 'flag-status effective' },
+      h('span', { class: 'dot' }),
+      !changedNow
+        ? `Unchanged since version ${d.version}`
+        : d.effectiveSince
+          ? `${deployed}, in effect since ${formatTime(d.effectiveSince)} (first poll)`
+          : `${deployed}; the version in effect has the same value`,
+    );
   }
   const cold = !env.lastPollAt;
   return h(
