@@ -160,8 +160,8 @@ export class RestApi {
   async handle(request: ApiRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
     const started = new Date();
-    const headers = singleHeaders(request.rawHeaders);
-    const header = (name: string) => headerValue(headers, name);
+    const { headers, byLowerName } = singleHeaders(request.rawHeaders);
+    const header = (name: string) => headerValue(headers, byLowerName, name);
     const stagePrefix = `/${this.stageName}`;
     const path = request.path === stagePrefix || request.path.startsWith(`${stagePrefix}/`) ? request.path.slice(stagePrefix.length) || '/' : request.path;
     const context: MappingContext = {
@@ -297,17 +297,23 @@ function decode(part: string): string {
 }
 
 /** API Gateway's single-value header view: the client's spelling, the last of repeated headers wins. */
-function singleHeaders(rawHeaders: string[]): Record<string, string> {
+function singleHeaders(rawHeaders: string[]): { headers: Record<string, string>; byLowerName: Map<string, string> } {
   const out: Record<string, string> = {};
+  /** lower-case name → the spelling kept in `out` (one per lower-case name). */
+  const byLowerName = new Map<string, string>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const existing = Object.keys(out).find((k) => k.toLowerCase() === rawHeaders[i].toLowerCase());
+    const name = rawHeaders[i];
+    const lower = name.toLowerCase();
+    const existing = byLowerName.get(lower);
     if (existing !== undefined) delete out[existing];
-    out[rawHeaders[i]] = rawHeaders[i + 1];
+    out[name] = rawHeaders[i + 1];
+    byLowerName.set(lower, name);
   }
-  return out;
+  return { headers: out, byLowerName };
 }
 
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
+/** The header named `name` (lower case), whatever its spelling. */
+function headerValue(headers: Record<string, string>, byLowerName: Map<string, string>, name: string): string | undefined {
+  const key = byLowerName.get(name);
+  return key === undefined || !Object.prototype.hasOwnProperty.call(headers, key) ? undefined : headers[key];
 }

@@ -15,7 +15,7 @@ import { GatewayResponseError } from './gateway-responses';
 import { MappingRequest, RenderOptions, renderMappingTemplate } from './vtl';
 import { javaMatches } from './vtl/java-regex';
 import { evaluateJsonPath } from './vtl/jsonpath';
-import { parsePayload } from './vtl/variables';
+import { parsePayloadReadOnly } from './vtl/variables';
 import { toJsonText } from './vtl/java-values';
 import { findTemplate, mediaType, selectResponseTemplate } from './media-types';
 
@@ -135,7 +135,7 @@ export function mapResponseParameters(
       value = integration.body;
     } else if (source.startsWith('integration.response.body.')) {
       try {
-        const found = evaluateJsonPath(parsePayload(integration.body || '{}'), `$.${source.slice('integration.response.body.'.length)}`);
+        const found = evaluateJsonPath(parsePayloadReadOnly(integration.body || '{}'), `$.${source.slice('integration.response.body.'.length)}`);
         if (found.found && found.value !== null) value = typeof found.value === 'string' ? found.value : toJsonText(found.value);
       } catch {
         value = undefined;

@@ -174,7 +174,7 @@ function stringifyAuthorizer(authorizer: MappingContext['authorizer']): JavaMap 
 }
 
 function buildContext(ctx: MappingContext | undefined): JavaMap {
-  const map = (fromJs({ ...(ctx ?? {}) }) as JavaMap) ?? new JavaMap();
+  const map = (fromJs(ctx ?? {}) as JavaMap) ?? new JavaMap();
   if (!map.has('identity')) map.put('identity', new JavaMap());
   map.put('authorizer', stringifyAuthorizer(ctx?.authorizer));
   map.put(

@@ -8,9 +8,38 @@ function abortReason(signal: AbortSignal): unknown {
 /** setTimeout's longest delay (about 24.8 days); longer ones fire at once with a TimeoutOverflowWarning. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** setTimeout in chunks setTimeout can hold; returns the function that cancels it. */
+function realTimer(ms: number, fn: () => void): () => void {
+  if (ms <= MAX_TIMER_MS) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+  }
+  const deadline = Date.now() + ms;
+  let t: NodeJS.Timeout;
+  const arm = () => {
+    const left = deadline - Date.now();
+    if (left <= 0) return fn();
+    t = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  t = setTimeout(arm, MAX_TIMER_MS);
+  return () => clearTimeout(t);
+}
+
+/**
+ * Calls `fn` after `ms` on `clock` unless the returned function is called first: the clock's own timer()
+ * when it has one, else a sleep() cancelled through an AbortController.
+ */
+export function startTimer(clock: Clock, ms: number, fn: () => void): () => void {
+  if (clock.timer) return clock.timer(ms, fn);
+  const ac = new AbortController();
+  clock.sleep(ms, ac.signal).then(fn, () => undefined);
+  return () => ac.abort('settled'); // a reason avoids building a DOMException
+}
+
 /** Real time. */
 export const systemClock: Clock = {
   now: () => new Date(),
+  timer: realTimer,
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
@@ -44,6 +73,7 @@ export function scaledClock(scale: number): Clock {
   return {
     now: () => new Date(origin + (Date.now() - origin) / (scale || 1)),
     sleep: (ms, signal) => systemClock.sleep(ms * scale, signal),
+    timer: (ms, fn) => realTimer(ms * scale, fn),
   };
 }
 
@@ -100,6 +130,17 @@ export class FakeClock implements Clock {
       this.timers.push(timer);
       this.schedule();
     });
+  }
+
+  /** Like sleep(), without a Promise: `fn` runs when the timer fires; the returned function cancels it. */
+  timer(ms: number, fn: () => void): () => void {
+    this.sleeps.push(ms);
+    const timer: Timer = { at: this.t + Math.max(0, ms), seq: this.seq++, resolve: fn };
+    this.timers.push(timer);
+    this.schedule();
+    return () => {
+      this.timers = this.timers.filter((x) => x !== timer);
+    };
   }
 
   private schedule(): void {

@@ -3,7 +3,7 @@
  * reported at once, like CreateStateMachine's InvalidDefinition), compiles every path/expression once,
  * and returns a machine that can run many executions.
  */
-import { systemClock } from './clock';
+import { startTimer, systemClock } from './clock';
 import { AslError, DefinitionError, ExecutionAbortedError, toAslError, type DefinitionProblem } from './errors';
 import { CancelToken } from './cancel';
 import { EventRecorder, NOT_TRUNCATED, Thread } from './events';
@@ -107,7 +107,7 @@ class Machine implements CompiledStateMachine {
     const clock = options.clock ?? systemClock;
     const recorder = new EventRecorder(clock, options.onEvent);
     const inputText = options.input === undefined || options.input === '' ? '{}' : options.input;
-    const input = JSON.parse(inputText) as unknown;
+    const input = 'inputValue' in options ? options.inputValue : (JSON.parse(inputText) as unknown);
     const startDate = clock.now();
     const arn = this.arnInfo(options.stateMachineArn);
     const roleArn = options.roleArn ?? arn.defaultRole;
@@ -141,8 +141,9 @@ class Machine implements CompiledStateMachine {
     let stopReason: 'aborted' | 'timeout' | undefined;
     let stopPromise: Promise<undefined> | undefined;
     let onUserAbort: (() => void) | undefined;
-    const timer = this.timeoutSeconds !== undefined ? new AbortController() : undefined;
-    if (options.signal || timer) {
+    const timed = this.timeoutSeconds !== undefined;
+    let cancelTimer: (() => void) | undefined;
+    if (options.signal || timed) {
       let stopped!: () => void;
       stopPromise = new Promise<undefined>((resolve) => (stopped = () => resolve(undefined)));
       const stop = (why: 'aborted' | 'timeout') => {
@@ -156,12 +157,7 @@ class Machine implements CompiledStateMachine {
         if (options.signal.aborted) stop('aborted');
         else options.signal.addEventListener('abort', onUserAbort, { once: true });
       }
-      if (timer) {
-        clock.sleep(this.timeoutSeconds! * 1000, timer.signal).then(
-          () => stop('timeout'),
-          () => undefined,
-        );
-      }
+      if (timed) cancelTimer = startTimer(clock, this.timeoutSeconds! * 1000, () => stop('timeout'));
     }
 
     let status: ExecutionResult['status'];
@@ -208,7 +204,7 @@ class Machine implements CompiledStateMachine {
         root.emit('ExecutionFailed', 'executionFailedEventDetails', details);
       }
     } finally {
-      timer?.abort('settled'); // a reason avoids building a DOMException per execution
+      cancelTimer?.();
       if (onUserAbort) options.signal?.removeEventListener('abort', onUserAbort);
       recorder.closed = true;
     }

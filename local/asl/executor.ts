@@ -142,12 +142,16 @@ export class Executor {
   }
 
   private async runState(state: BaseState, raw: unknown, rc: RunCtx, rawJson: string | undefined): Promise<Exit> {
+    const inputJson = rawJson ?? toJson(raw);
     const enteredId = rc.thread.emit(STATE_ENTERED[state.type], 'stateEnteredEventDetails', {
-      input: rawJson ?? toJson(raw),
+      input: inputJson,
       inputDetails: NOT_TRUNCATED,
       name: state.name,
     });
     const ctx = new StateCtx(rc, state, raw, enteredId, rc.exec.recorder.latestTime);
+    // A state's input is never changed in place (ResultPath copies; the integrations copy what they get, as
+    // AWS serializes it): its JSON text can be reused for an output or a variable that is the input itself.
+    ctx.rawJson = inputJson;
     try {
       return state.isJsonata ? await this.pipelineJsonata(state, raw, ctx) : await this.pipelineJsonPath(state, raw, ctx);
     } catch (e) {
@@ -348,12 +352,12 @@ export class Executor {
     assigned: Record<string, unknown> | undefined,
     next: string | undefined,
   ): Exit {
-    const json = toJson(output);
+    const json = ctx.jsonOf(output);
     let details: Record<string, unknown>;
     if (assigned) {
       ctx.vars.assign(assigned);
       const av: Record<string, string> = {};
-      for (const k in assigned) av[k] = toJson(assigned[k]);
+      for (const k in assigned) av[k] = ctx.jsonOf(assigned[k]);
       details = { assignedVariables: av, assignedVariablesDetails: NOT_TRUNCATED, name: state.name, output: json, outputDetails: NOT_TRUNCATED };
     } else {
       details = { name: state.name, output: json, outputDetails: NOT_TRUNCATED };

@@ -195,6 +195,17 @@ function isPrim(v: unknown): boolean {
   return v === undefined || v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
+/** An object or array holding data (not a jsonata function). */
+function isJsonContainer(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return true;
+  const o = v as Record<string, unknown>;
+  return !o._jsonata_lambda && !o._jsonata_function;
+}
+
+/** Stands for a subexpression outside the subset where it is evaluated lazily (a branch, the right side of and/or). */
+const alwaysFallback: Fast = () => FALLBACK;
+
 /** jsonata's $string for values it can render exactly (JSON with integer-or-15-digit numbers). */
 function fastString(v: unknown): unknown {
   if (v === undefined) return undefined;
@@ -205,43 +216,74 @@ function fastString(v: unknown): unknown {
   }
   if (typeof v === 'boolean' || v === null) return String(v);
   if (typeof v === 'object') {
-    if (!plainJson(v, 0)) return FALLBACK;
+    const kind = plainJson(v, 0);
+    if (kind === NOT_PLAIN) return FALLBACK;
+    // jsonata's replacer only changes non-integer numbers: without any, plain JSON.stringify gives the same text.
+    if (kind === PLAIN_INTEGERS) return JSON.stringify(v);
     return JSON.stringify(v, (_k, val) => (typeof val === 'number' && !Number.isInteger(val) ? Number(val.toPrecision(15)) : val));
   }
   return FALLBACK;
 }
 
-/** A plain JSON tree (objects, arrays, strings, finite numbers, booleans, null), not too deep. */
-function plainJson(v: unknown, depth: number): boolean {
-  if (v === null) return true;
+const NOT_PLAIN = 0;
+/** A plain JSON tree whose numbers are all integers. */
+const PLAIN_INTEGERS = 1;
+/** A plain JSON tree with at least one non-integer number. */
+const PLAIN_FRACTIONS = 2;
+
+/**
+ * Whether `v` is a plain JSON tree (objects, arrays, strings, finite numbers, booleans, null), not too deep:
+ * NOT_PLAIN, PLAIN_INTEGERS or PLAIN_FRACTIONS.
+ */
+function plainJson(v: unknown, depth: number): number {
+  if (v === null) return PLAIN_INTEGERS;
   switch (typeof v) {
     case 'string':
     case 'boolean':
-      return true;
+      return PLAIN_INTEGERS;
     case 'number':
-      return Number.isFinite(v);
+      return Number.isFinite(v) ? (Number.isInteger(v) ? PLAIN_INTEGERS : PLAIN_FRACTIONS) : NOT_PLAIN;
     case 'object': {
-      if (depth > 64) return false;
+      if (depth > 64) return NOT_PLAIN;
+      let kind = PLAIN_INTEGERS;
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) if (!plainJson(v[i], depth + 1)) return false;
-        return true;
+        for (let i = 0; i < v.length; i++) {
+          const k = plainJson(v[i], depth + 1);
+          if (k === NOT_PLAIN) return NOT_PLAIN;
+          if (k > kind) kind = k;
+        }
+        return kind;
       }
-      for (const k in v as Record<string, unknown>) {
-        const x = (v as Record<string, unknown>)[k];
-        if (x !== undefined && !plainJson(x, depth + 1)) return false;
+      for (const key in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[key];
+        if (x === undefined) continue;
+        const k = plainJson(x, depth + 1);
+        if (k === NOT_PLAIN) return NOT_PLAIN;
+        if (k > kind) kind = k;
       }
-      return true;
+      return kind;
     }
     default:
-      return false;
+      return NOT_PLAIN;
   }
 }
+
+/** The timestamp `$now()` returns during one fast evaluation (jsonata fixes it per evaluation too). */
+let fastNow: string | undefined;
+/** `$` during one fast evaluation: the input (undefined in Step Functions), or the item a filter is testing. */
+let fastContext: unknown;
 
 const COMPARE_OPS = new Set(['=', '!=', '<', '>', '<=', '>=']);
 const ARITH_OPS = new Set(['+', '-', '*', '/', '%']);
 
 /** Functions evaluated without jsonata (each checks its argument types and falls back otherwise). */
-const FAST_FUNCTIONS: Record<string, { arity: number; fn: (args: unknown[]) => unknown }> = {
+/** `sequence`: jsonata returns a sequence, which a function call with one item unwraps (none: undefined). */
+const FAST_FUNCTIONS: Record<string, { arity: number; sequence?: boolean; fn: (args: unknown[]) => unknown }> = {
+  keys: {
+    arity: 1,
+    sequence: true,
+    fn: ([v]) => (isPlain(v) && isJsonContainer(v) ? Object.keys(v) : FALLBACK),
+  },
   not: {
     arity: 1,
     fn: ([v]) => (typeof v === 'boolean' ? !v : FALLBACK),
@@ -290,6 +332,66 @@ const FAST_FUNCTIONS: Record<string, { arity: number; fn: (args: unknown[]) => u
     arity: 1,
     fn: ([v]) => (v === undefined ? undefined : typeof v === 'string' ? v.toLowerCase() : FALLBACK),
   },
+  type: {
+    arity: 1,
+    fn: ([v]) => {
+      if (v === undefined) return undefined;
+      if (v === null) return 'null';
+      switch (typeof v) {
+        case 'number':
+          return Number.isFinite(v) ? 'number' : FALLBACK;
+        case 'string':
+          return 'string';
+        case 'boolean':
+          return 'boolean';
+        case 'object':
+          if (Array.isArray(v)) return 'array';
+          return isPlain(v) && !(v as Record<string, unknown>)._jsonata_lambda && !(v as Record<string, unknown>)._jsonata_function ? 'object' : FALLBACK;
+        default:
+          return FALLBACK;
+      }
+    },
+  },
+  parse: {
+    // The Step Functions $parse (see SFN_FUNCTIONS): JSON text to a value; anything unusual goes to jsonata.
+    arity: 1,
+    fn: ([v]) => {
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string') return FALLBACK;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        return FALLBACK; // jsonata raises D3137
+      }
+      // JSON.parse turns 1e400 into Infinity, which the slow path renders by name.
+      return plainJson(parsed, 0) === NOT_PLAIN ? FALLBACK : parsed;
+    },
+  },
+  now: {
+    arity: 0,
+    fn: () => {
+      if (fastNow === undefined) {
+        const iso = new Date().toISOString();
+        // jsonata's default picture is ISO 8601 with milliseconds and 'Z' for years 0-9999.
+        if (iso.length !== 24) return FALLBACK;
+        fastNow = iso;
+      }
+      return fastNow;
+    },
+  },
+  encodeUrlComponent: {
+    arity: 1,
+    fn: ([v]) => {
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string') return FALLBACK;
+      try {
+        return encodeURIComponent(v);
+      } catch {
+        return FALLBACK; // a lone surrogate: jsonata raises D3140
+      }
+    },
+  },
   lookup: {
     arity: 2,
     fn: ([o, k]) => {
@@ -317,6 +419,7 @@ function compileFast(n: any): Fast | null {
       return () => v;
     }
     case 'variable': {
+      if (isSimpleNode(n) && n.value === '') return () => fastContext;
       if (!isSimpleNode(n) || n.value === '' || n.value === 'states') return null;
       const name = n.value as string;
       return (s) => lookupVar(s, name);
@@ -409,12 +512,18 @@ function compileFast(n: any): Fast | null {
       }
       return null;
     }
+    case 'block': {
+      // `(expr)`: one expression without bindings evaluates to that expression's value.
+      if (!hasOnly(n, ['type', 'position', 'expressions']) || !Array.isArray(n.expressions) || n.expressions.length !== 1) return null;
+      return compileFast(n.expressions[0]);
+    }
     case 'condition': {
       if (!hasOnly(n, ['type', 'position', 'condition', 'then', 'else'])) return null;
       const c = compileFast(n.condition);
-      const t = compileFast(n.then);
-      const e = n.else !== undefined ? compileFast(n.else) : () => undefined;
-      if (!c || !t || !e) return null;
+      // A branch outside the subset only sends the expression to jsonata when it is the one taken.
+      const t = compileFast(n.then) ?? alwaysFallback;
+      const e = n.else !== undefined ? compileFast(n.else) ?? alwaysFallback : () => undefined;
+      if (!c || (t === alwaysFallback && e === alwaysFallback)) return null;
       return (s) => {
         const v = c(s);
         if (v === FALLBACK || (v !== undefined && typeof v !== 'boolean')) return FALLBACK;
@@ -425,8 +534,10 @@ function compileFast(n: any): Fast | null {
       if (!hasOnly(n, ['type', 'value', 'position', 'lhs', 'rhs'])) return null;
       const op = n.value as string;
       const l = compileFast(n.lhs);
-      const r = compileFast(n.rhs);
-      if (!l || !r) return null;
+      if (!l) return null;
+      // The right side of and/or outside the subset only sends the expression to jsonata when it is evaluated.
+      const r = compileFast(n.rhs) ?? (op === 'and' || op === 'or' ? alwaysFallback : null);
+      if (!r) return null;
       if (op === 'and' || op === 'or') {
         return (s) => {
           const a = l(s);
@@ -463,16 +574,34 @@ function compileFast(n: any): Fast | null {
           return Number.isFinite(v) ? v : FALLBACK;
         };
       }
+      if (op === 'in') {
+        // jsonata: false when either side is undefined; a non-array right side is a one-item list; items compare with ===.
+        return (s) => {
+          const a = l(s);
+          const c = r(s);
+          if (a === FALLBACK || c === FALLBACK) return FALLBACK;
+          if (!isPrim(a)) return FALLBACK;
+          if (a === undefined || c === undefined) return false;
+          if (!Array.isArray(c)) return isPrim(c) ? a === c : FALLBACK;
+          for (let i = 0; i < c.length; i++) if (c[i] === a) return true;
+          return false;
+        };
+      }
       if (!COMPARE_OPS.has(op)) return null;
       return (s) => {
         const a = l(s);
         const c = r(s);
         if (a === FALLBACK || c === FALLBACK) return FALLBACK;
-        if (!isPrim(a) || !isPrim(c)) return FALLBACK;
         if (op === '=' || op === '!=') {
           if (a === undefined || c === undefined) return false;
+          const pa = isPrim(a);
+          const pc = isPrim(c);
+          // jsonata's deep equality: a value (null included) never equals an object or an array.
+          if (pa !== pc) return pa ? (isJsonContainer(c) ? op === '!=' : FALLBACK) : isJsonContainer(a) ? op === '!=' : FALLBACK;
+          if (!pa) return FALLBACK;
           return op === '=' ? a === c : a !== c;
         }
+        if (!isPrim(a) || !isPrim(c)) return FALLBACK;
         if (a === undefined || c === undefined) {
           const ok = (v: unknown) => v === undefined || typeof v === 'string' || typeof v === 'number';
           return ok(a) && ok(c) ? undefined : FALLBACK;
@@ -484,7 +613,7 @@ function compileFast(n: any): Fast | null {
       };
     }
     case 'function': {
-      if (!hasOnly(n, ['type', 'value', 'position', 'arguments', 'procedure'])) return null;
+      if (!hasOnly(n, ['type', 'value', 'position', 'arguments', 'procedure', 'predicate'])) return null;
       const proc = n.procedure;
       if (!proc || proc.type !== 'variable' || !isSimpleNode(proc) || !Array.isArray(n.arguments)) return null;
       const name = proc.value as string;
@@ -492,6 +621,18 @@ function compileFast(n: any): Fast | null {
       if (!def || n.arguments.length !== def.arity) return null;
       const args = (n.arguments as any[]).map(compileFast);
       if (args.some((a) => !a)) return null;
+      // `$f(...)[predicate]`: filters whose predicate is true/false per item ($ = the item); not index ones.
+      const stages: Fast[] = [];
+      if (n.predicate !== undefined) {
+        if (!Array.isArray(n.predicate)) return null;
+        for (const p of n.predicate as any[]) {
+          if (!p || p.type !== 'filter' || !hasOnly(p, ['type', 'expr', 'position']) || !p.expr || p.expr.type === 'number') return null;
+          const f = compileFast(p.expr);
+          if (!f) return null;
+          stages.push(f);
+        }
+      }
+      const unwrap = def.sequence === true || stages.length > 0;
       const k = args.length;
       return (s) => {
         if (hasOwn.call(s.vars, name)) return FALLBACK; // a variable shadows the function
@@ -501,7 +642,28 @@ function compileFast(n: any): Fast | null {
           if (v === FALLBACK) return FALLBACK;
           vals[i] = v;
         }
-        return def.fn(vals);
+        let result = def.fn(vals);
+        if (result === FALLBACK || !unwrap) return result;
+        for (const stage of stages) {
+          if (result === undefined) return FALLBACK;
+          const items = Array.isArray(result) ? result : [result];
+          const kept: unknown[] = [];
+          const saved = fastContext;
+          for (const item of items) {
+            fastContext = item;
+            const keep = stage(s);
+            fastContext = saved;
+            if (keep === true) kept.push(item);
+            else if (keep !== false && keep !== undefined) return FALLBACK; // numbers (indexes), truthy values...
+          }
+          result = kept;
+        }
+        // A sequence: none is undefined, one is that item, more stay a sequence (marked as jsonata marks it).
+        const list = result as unknown[] & { sequence?: boolean };
+        if (list.length === 0) return undefined;
+        if (list.length === 1) return list[0];
+        list.sequence = true;
+        return list;
       };
     }
     default:
@@ -558,6 +720,12 @@ function finiteOrName(v: unknown, depth = 0): unknown {
   return out ?? v;
 }
 
+/** Registers the Step Functions additions ($partition, $range, $hash, $random, $uuid, $parse) on a jsonata expression. */
+export function withStepFunctionsFunctions(expr: jsonata.Expression): jsonata.Expression {
+  for (const [name, fn, sig] of SFN_FUNCTIONS) expr.registerFunction(name, fn, sig);
+  return expr;
+}
+
 const compiledCache = new Map<string, { expr: jsonata.Expression; fast: Fast | null }>();
 
 function parseOnce(source: string, field: string): { expr: jsonata.Expression; fast: Fast | null } {
@@ -574,7 +742,7 @@ function parseOnce(source: string, field: string): { expr: jsonata.Expression; f
       throw new Error(`the JSONata function $eval is not supported (in ${field})`);
     }
   });
-  for (const [name, fn, sig] of SFN_FUNCTIONS) expr.registerFunction(name, fn, sig);
+  withStepFunctionsFunctions(expr);
   const entry = { expr, fast: compileFast(expr.ast()) };
   if (compiledCache.size > 5000) compiledCache.clear();
   compiledCache.set(source, entry);
@@ -607,6 +775,8 @@ export function compileJsonata(text: string, field: string): CompiledJsonata {
   };
   const run = (s: JsonataScope): unknown => {
     if (fast) {
+      fastNow = undefined;
+      fastContext = undefined;
       const v = fast(s);
       if (v !== FALLBACK) return check(v, false);
     }

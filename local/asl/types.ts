@@ -65,6 +65,23 @@ export interface TaskHandlerTable {
 export interface Clock {
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional, cheaper than sleep() with an AbortSignal for a timeout that is usually cancelled (Task
+   * TimeoutSeconds, the machine's TimeoutSeconds): calls `fn` after `ms` unless the returned function was
+   * called first. Same timing as sleep(). Without it the engine uses sleep() and an AbortController.
+   */
+  timer?(ms: number, fn: () => void): () => void;
+}
+
+/**
+ * What the engine needs of an AbortSignal: a real one, or any object with these members (cheaper to make
+ * than an AbortController when it is almost never aborted).
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 export interface ExecuteOptions {
@@ -73,11 +90,16 @@ export interface ExecuteOptions {
   name: string;
   /** The execution input as a JSON string (as StartExecution receives it). */
   input: string;
+  /**
+   * Optional: `JSON.parse(input)` when the caller already parsed it (to validate it); the execution takes it
+   * over (it must not be used elsewhere).
+   */
+  inputValue?: unknown;
   roleArn?: string;
   taskHandlers: TaskHandlerTable;
   clock?: Clock;
   /** Aborting stops the execution with status ABORTED. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | AbortSignalLike;
   /** Called for every history event as it happens (console, logs, persistence). */
   onEvent?: (event: HistoryEvent) => void;
   /** Source of randomness in [0, 1) for retry jitter (JitterStrategy FULL); defaults to Math.random. */

@@ -3,12 +3,14 @@
  * it reads the outer variables, and what it assigns stays inside it (it leaves only through output).
  * https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html
  */
-let globalVersion = 0;
-
 export class VarScope {
   private readonly vals: Record<string, unknown> = Object.create(null);
   private flat: Record<string, unknown> | null = null;
+  /** Bumped by every assign in this scope. */
+  private version = 0;
   private flatVersion = -1;
+  /** The parent's all() the cached `flat` was built from. */
+  private flatParent: Record<string, unknown> | null = null;
 
   constructor(readonly parent?: VarScope) {}
 
@@ -25,16 +27,18 @@ export class VarScope {
   /** Sets several variables at once (values were evaluated beforehand, so they all saw the old values). */
   assign(values: Record<string, unknown>): void {
     for (const k of Object.keys(values)) this.vals[k] = values[k];
-    globalVersion++;
+    this.version++;
   }
 
-  /** All visible variables as one object (inner scopes shadow outer ones); cached until any assign. */
+  /** All visible variables as one object (inner scopes shadow outer ones); cached until an assign here or above. */
   all(): Record<string, unknown> {
-    if (this.flat && this.flatVersion === globalVersion) return this.flat;
-    const out: Record<string, unknown> = this.parent ? { ...this.parent.all() } : {};
+    const parent = this.parent ? this.parent.all() : null;
+    if (this.flat && this.flatVersion === this.version && this.flatParent === parent) return this.flat;
+    const out: Record<string, unknown> = parent ? { ...parent } : {};
     for (const k of Object.keys(this.vals)) out[k] = this.vals[k];
     this.flat = out;
-    this.flatVersion = globalVersion;
+    this.flatVersion = this.version;
+    this.flatParent = parent;
     return out;
   }
 }

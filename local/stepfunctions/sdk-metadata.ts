@@ -11,15 +11,30 @@ export interface SdkMetadata {
   SdkResponseMetadata: { RequestId: string };
 }
 
-export function sdkMetadata(output: unknown, contentType: string, extraHeaders: Record<string, string> = {}): SdkMetadata {
+export function sdkMetadata(output: unknown, contentType: string, extraHeaders?: Record<string, string>): SdkMetadata {
   const requestId = randomUUID();
   const headers: Record<string, string> = {
     'Content-Length': String(Buffer.byteLength(JSON.stringify(output ?? {}))),
     'Content-Type': contentType,
-    Date: new Date().toUTCString(),
+    Date: httpDate(),
     'x-amzn-RequestId': requestId,
-    ...extraHeaders,
   };
-  const all = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+  if (extraHeaders) for (const k in extraHeaders) headers[k] = extraHeaders[k];
+  const all: Record<string, string[]> = {};
+  for (const k in headers) all[k] = [headers[k]];
   return { SdkHttpMetadata: { AllHttpHeaders: all, HttpHeaders: headers, HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: requestId } };
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** `new Date().toUTCString()` (whole seconds), made once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
 }

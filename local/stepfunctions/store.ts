@@ -45,6 +45,14 @@ export interface ExecutionStoreOptions {
 
 export class ExecutionStore {
   private readonly byArn = new Map<string, ExecutionRecord>();
+  /**
+   * The executions in byArn's order (oldest first), for pruning without iterating the Map from its start,
+   * which skips every entry deleted since V8 last compacted it (thousands at 10,000 executions): `queue`
+   * from `head` on, after `oldRunning` (executions that were still running when they were the oldest).
+   */
+  private queue: ExecutionRecord[] = [];
+  private head = 0;
+  private oldRunning: ExecutionRecord[] = [];
   private log: RecordLog = NULL_LOG;
   private readonly max: number;
   private readonly now: () => Date;
@@ -60,6 +68,7 @@ export class ExecutionStore {
       this.byArn.set(raw.executionArn, revive(raw));
     }
     for (const e of this.byArn.values()) if (e.status === 'RUNNING') this.abortRecovered(e);
+    this.queue = [...this.byArn.values()];
     this.prune();
     this.log = compactAndOpen(file, [...this.byArn.values()]);
   }
@@ -74,7 +83,11 @@ export class ExecutionStore {
 
   /** Registers a new execution (in memory; `save` persists it). */
   add(execution: ExecutionRecord): void {
+    const existing = this.byArn.get(execution.executionArn);
     this.byArn.set(execution.executionArn, execution);
+    // A replaced execution keeps its place in the Map's order: it is pruned from there.
+    if (existing === undefined) this.queue.push(execution);
+    else this.replace(existing, execution);
     this.prune();
   }
 
@@ -109,13 +122,39 @@ export class ExecutionStore {
     Object.assign(e, { status: 'ABORTED', stopDate });
   }
 
-  /** Forgets the oldest closed executions beyond the cap (Map order is start order). */
+  /** Forgets the oldest closed executions beyond the cap (Map order is start order); running ones stay. */
   private prune(): void {
     if (this.byArn.size <= this.max) return;
-    for (const [arn, e] of this.byArn) {
-      if (this.byArn.size <= this.max) break;
-      if (e.status !== 'RUNNING') this.byArn.delete(arn);
+    // The oldest first: those that were running when they were the oldest (still in order), then the queue.
+    if (this.oldRunning.length > 0) {
+      const still: ExecutionRecord[] = [];
+      for (const e of this.oldRunning) {
+        if (this.byArn.get(e.executionArn) !== e) continue; // no longer in the Map
+        if (this.byArn.size > this.max && e.status !== 'RUNNING') this.byArn.delete(e.executionArn);
+        else still.push(e);
+      }
+      this.oldRunning = still;
     }
+    while (this.byArn.size > this.max && this.head < this.queue.length) {
+      const e = this.queue[this.head];
+      this.queue[this.head++] = undefined as unknown as ExecutionRecord;
+      if (this.byArn.get(e.executionArn) !== e) continue; // no longer in the Map
+      if (e.status === 'RUNNING') this.oldRunning.push(e);
+      else this.byArn.delete(e.executionArn);
+    }
+    // Drop the consumed part of the queue now and then.
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** `existing` was replaced by `execution` under the same ARN: the newer record takes its place in the order. */
+  private replace(existing: ExecutionRecord, execution: ExecutionRecord): void {
+    const i = this.queue.indexOf(existing, this.head);
+    if (i >= 0) this.queue[i] = execution;
+    const j = this.oldRunning.indexOf(existing);
+    if (j >= 0) this.oldRunning[j] = execution;
   }
 }
 

@@ -34,8 +34,22 @@ const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f
 
 export function isValidName(name: unknown): name is string {
   if (typeof name !== 'string') return false;
-  const length = [...name].length;
+  const length = codePoints(name);
   return length >= 1 && length <= 80 && !FORBIDDEN_IN_NAME.test(name);
+}
+
+/** `[...s].length` without the array: a surrogate pair counts once, a lone surrogate once. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
 }
 
 export function requireName(name: unknown): string {
@@ -52,12 +66,19 @@ export type ResourceType = 'stateMachine' | 'execution' | 'express';
  * DescribeExecution, GetExecutionHistory or StopExecution).
  */
 export function requireArn(arn: unknown, field: string, expected: ResourceType): string {
+  // The same ARN comes again and again (a state machine's, on every StartSyncExecution): checked once.
+  if (typeof arn === 'string' && arn === lastValidArn && expected === lastValidType) return arn;
   const text = requireString(arn, field);
   if (!/^arn:aws[a-z-]*:states:/.test(text)) fail('InvalidArn', `Invalid Arn: 'Invalid ARN prefix: ${text}'`);
   const type = text.split(':')[5] ?? '';
   if (type !== expected) fail('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${type}'`);
+  lastValidArn = text;
+  lastValidType = expected;
   return text;
 }
+
+let lastValidArn: string | undefined;
+let lastValidType: ResourceType | undefined;
 
 /** maxResults: 0 (or absent) means the default page size of 100; at most 1000. */
 export function pageSize(maxResults: unknown): number {
@@ -87,17 +108,23 @@ export const MAX_INPUT_BYTES = 262144;
  * string: "Invalid State Machine Execution Input: 'Invalid execution input.'".
  */
 export function requireInput(input: unknown): string {
-  if (input === undefined || input === null) return '{}';
+  return parseInput(input).text;
+}
+
+/** requireInput, also giving the parsed value (so the execution does not parse the input again). */
+export function parseInput(input: unknown): { text: string; value: unknown } {
+  if (input === undefined || input === null) return { text: '{}', value: {} };
   const text = String(input);
   if (text.trim() === '') fail('InvalidExecutionInput', "Invalid State Machine Execution Input: 'Invalid execution input.'");
-  if (Buffer.byteLength(text) > MAX_INPUT_BYTES) {
+  if (text.length * 3 > MAX_INPUT_BYTES && Buffer.byteLength(text) > MAX_INPUT_BYTES) {
     // The input is a sensitive member: Coral leaves its value out of the message.
     fail('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_INPUT_BYTES}`);
   }
+  let value: unknown;
   try {
-    JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     fail('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`);
   }
-  return text;
+  return { text, value };
 }

@@ -62,9 +62,61 @@ const JAVA_METHODS = {
   },
 };
 
-let loopCounter = 0;
+/**
+ * Scope ids of #foreach loops: unique within one rendering (each loop run gets the next one), and the same
+ * strings from one rendering to the next (a new string per loop made `this.local[id] = ...` slow).
+ */
+const FOREACH_IDS: string[] = [];
+function foreachId(n: number): string {
+  return (FOREACH_IDS[n] ??= `foreach:${n}`);
+}
 
 const isNull = (v: unknown) => v === null || v === undefined;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Returned by lookupLocal when no foreach/macro scope holds the name. */
+const NOT_LOCAL = Symbol('notLocal');
+
+/** velocityjs's prototype guard (prototype-guard.cjs, isEnd = false): such keys never reach a method call. */
+function isBlockedPrototypeKey(baseRef: unknown, key: string): boolean {
+  if (key === '__proto__') return true;
+  if (key === 'prototype' && typeof baseRef === 'function') return true;
+  if (key !== 'constructor' && key !== 'prototype') return false;
+  return !((typeof baseRef === 'object' || typeof baseRef === 'function') && baseRef !== null && hasOwn.call(baseRef, key));
+}
+
+/** Per-AST caches (ASTs are cached per template, so these live as long as the template does). */
+const hiddenLiterals = new WeakMap<Ast, Ast>();
+const foreachFrom = new WeakMap<Ast, Ast>();
+const blockBodies = new WeakMap<Ast[], Ast[]>();
+const ifBranches = new WeakMap<Ast[], { condition?: Ast; asts: Ast[] }[]>();
+
+/** A string literal with its lone `\$` hidden (the literal itself when it has none), made once per node. */
+function hiddenLiteral(literal: Ast): Ast {
+  let hidden = hiddenLiterals.get(literal);
+  if (!hidden) {
+    const value = String(literal.value);
+    const h = hideLoneEscapes(value);
+    hidden = h === value && typeof literal.value === 'string' ? literal : { ...literal, value: h };
+    hiddenLiterals.set(literal, hidden);
+  }
+  return hidden;
+}
+
+/** `#if/#elseif/#else` split into branches: the condition (none for #else) and what it renders. */
+function branchesOf(block: Ast[]): { condition?: Ast; asts: Ast[] }[] {
+  let branches = ifBranches.get(block);
+  if (!branches) {
+    branches = [];
+    for (const ast of block) {
+      if (ast && (ast.type === 'if' || ast.type === 'elseif')) branches.push({ condition: ast.condition, asts: [] });
+      else if (ast && ast.type === 'else') branches.push({ asts: [] });
+      else if (branches.length > 0) branches[branches.length - 1].asts.push(ast);
+    }
+    ifBranches.set(block, branches);
+  }
+  return branches;
+}
 
 /** Velocity 1.7 MathUtils on Integer/Long (number, bigint) and Double. */
 function arithmetic(op: string, a: unknown, b: unknown): unknown {
@@ -161,6 +213,9 @@ export function parseTemplate(template: string): Ast[] {
 const stringAstCache = new Map<string, Ast[]>();
 
 export class JavaVelocity extends Compile {
+  /** #foreach runs so far in this rendering (see foreachId). */
+  private loopCounter = 0;
+
   evalStr(str: string): string {
     let asts = stringAstCache.get(str);
     if (!asts) {
@@ -218,21 +273,34 @@ export class JavaVelocity extends Compile {
     return str;
   }
 
+  /**
+   * velocityjs's getLocal without its allocations: the value of `id` in the innermost foreach/macro scope
+   * that holds it, or NOT_LOCAL.
+   */
+  private lookupLocal(id: string): unknown {
+    const conditions: string[] = this.conditions;
+    const local: Record<string, any> = this.local;
+    for (let i = 0; i < conditions.length; i++) {
+      const scope = local[conditions[i]];
+      if ((typeof scope === 'object' || typeof scope === 'function') && scope !== null && hasOwn.call(scope, id)) return scope[id];
+    }
+    return NOT_LOCAL;
+  }
+
   /** Value of a reference; with isVal, its rendered text. */
   protected getReferences(ast: Ast, isVal?: boolean): any {
     if (ast.prue && Array.isArray(this.defines[ast.id])) return this.renderAstList(this.defines[ast.id]);
-    const local = mixins.getLocal.call(this, ast);
-    let ret: unknown;
-    if (local.isLocal) ret = local.value;
-    else if (Object.prototype.hasOwnProperty.call(this.context, ast.id)) ret = this.context[ast.id];
+    let ret: unknown = this.lookupLocal(ast.id);
+    if (ret === NOT_LOCAL) ret = hasOwn.call(this.context, ast.id) ? this.context[ast.id] : undefined;
     if (ast.args !== undefined) ret = undefined; // `$foo()` is not a Velocity reference
-    if (Array.isArray(ast.path)) {
-      for (const property of ast.path) {
+    const path = ast.path;
+    if (Array.isArray(path)) {
+      for (let i = 0; i < path.length; i++) {
         if (isNull(ret)) {
           ret = undefined;
           break;
         }
-        ret = this.getAttributes(property, ret, ast);
+        ret = this.getAttributes(path[i], ret, ast);
       }
     }
     if (!isVal) return ret;
@@ -242,16 +310,30 @@ export class JavaVelocity extends Compile {
 
   getAttributes(property: Ast, baseRef: unknown, ast: Ast): unknown {
     if (isNull(baseRef)) return undefined;
-    if (property.type === 'method') return mixins.getPropMethod.call(this, property, baseRef, ast);
+    if (property.type === 'method') return this.getPropMethod(property, baseRef, ast);
     if (property.type === 'property') return getJavaProperty(baseRef, property.id);
     return getJavaIndex(baseRef, this.getLiteral(property.id));
+  }
+
+  /**
+   * `$x.method(args)`: velocityjs's getPropMethod with its only custom handler (JAVA_METHODS) called
+   * directly: a prototype key gives undefined, else the Java method's result (undefined when there is none).
+   */
+  getPropMethod(property: Ast, baseRef: unknown, _ast?: Ast): unknown {
+    const id = property.id as string;
+    if (isBlockedPrototypeKey(baseRef, id)) return undefined;
+    const argAsts: Ast[] = property.args || [];
+    const args = new Array<unknown>(argAsts.length);
+    for (let i = 0; i < argAsts.length; i++) args[i] = this.getLiteral(argAsts[i]);
+    const result = invokeJavaMethod(baseRef, id, args);
+    return result === NO_METHOD ? undefined : result;
   }
 
   protected getLiteral(literal: Ast): any {
     switch (literal.type) {
       case 'string':
         // (the parse step hid lone `\$`; keep them hidden from the interpolation, then put them back)
-        return restoreLoneEscapes(mixins.getString.call(this, { ...literal, value: hideLoneEscapes(String(literal.value)) }));
+        return restoreLoneEscapes(mixins.getString.call(this, hiddenLiteral(literal)));
       case 'integer': {
         const n = Number(literal.value);
         return Number.isSafeInteger(n) ? n : BigInt(String(literal.value));
@@ -356,15 +438,11 @@ export class JavaVelocity extends Compile {
       context[ref.id] = value;
       return;
     }
-    const local = mixins.getLocal.call(this, ref);
-    let target: unknown = local.isLocal
-      ? local.value
-      : Object.prototype.hasOwnProperty.call(this.context, ref.id)
-        ? this.context[ref.id]
-        : undefined;
-    for (const property of path.slice(0, -1)) {
+    let target: unknown = this.lookupLocal(ref.id);
+    if (target === NOT_LOCAL) target = hasOwn.call(this.context, ref.id) ? this.context[ref.id] : undefined;
+    for (let i = 0; i < path.length - 1; i++) {
       if (isNull(target)) return;
-      target = this.getAttributes(property, target, ref);
+      target = this.getAttributes(path[i], target, ref);
     }
     if (isNull(target)) return; // e.g. #set($context.reponseOverride.status = 400): a silent no-op
     const last = path[path.length - 1];
@@ -373,31 +451,29 @@ export class JavaVelocity extends Compile {
   }
 
   getBlockIf(block: Ast[]): string {
-    let received = false;
-    const asts: Ast[] = [];
-    block.some((ast) => {
-      const hasCondition = ast.type === 'elseif' || ast.type === 'if';
-      if (!(hasCondition || ast.type === 'else')) {
-        if (received) asts.push(ast);
-        return false;
+    const branches = branchesOf(block);
+    for (const branch of branches) {
+      if (branch.condition === undefined || javaTruthy(this.getExpression(branch.condition))) {
+        return this.renderAstList(branch.asts, this.contextId);
       }
-      if (received) return true;
-      received = hasCondition ? javaTruthy(this.getExpression(ast.condition)) : true;
-      return false;
-    });
-    return this.renderAstList(asts, this.contextId);
+    }
+    return this.renderAstList([], this.contextId);
   }
 
   getBlockEach(block: Ast[]): string {
     const ast = block[0];
-    const from = this.getLiteral({ ...ast.from, pos: ast.pos });
+    let fromAst = foreachFrom.get(ast);
+    if (!fromAst) foreachFrom.set(ast, (fromAst = { ...ast.from, pos: ast.pos }));
+    const from = this.getLiteral(fromAst);
     let items: unknown[];
     if (from instanceof JavaList) items = [...from.items];
     else if (from instanceof JavaMap) items = [...from.entries.values()];
     else return '';
-    const body = block.slice(1);
-    const parent = mixins.getLocal.call(this, { id: 'foreach' });
-    const contextId = `foreach:${++loopCounter}`;
+    let body = blockBodies.get(block);
+    if (!body) blockBodies.set(block, (body = block.slice(1)));
+    const parentValue = this.lookupLocal('foreach');
+    const parent = { isLocal: parentValue !== NOT_LOCAL, value: parentValue };
+    const contextId = foreachId(++this.loopCounter);
     const local: Record<string, unknown> = {};
     let out = '';
     const enclosingContextId = this.contextId;

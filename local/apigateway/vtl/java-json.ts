@@ -13,57 +13,90 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const MAX_DEPTH = 1000;
 
-/** Parses strict JSON (RFC 8259) into the Java model. Throws {@link JsonSyntaxError}. */
-export function parseJavaJson(text: string): unknown {
-  let pos = 0;
+// The parser's state: module-level (parsing is synchronous and not reentrant), so that no closures are made
+// per call.
+let text = '';
+let pos = 0;
+let len = 0;
 
-  const ws = () => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
-      else break;
+function fail(what: string): never {
+  throw new JsonSyntaxError(pos >= len ? 'Unexpected end of JSON' : `${what} '${text[pos]}'`, pos);
+}
+
+function ws(): void {
+  while (pos < len) {
+    const c = text.charCodeAt(pos);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
+    else break;
+  }
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/** What a string's text cannot hold without the careful loop: an escape or a control character. */
+const SPECIAL_IN_STRING = /[\u0000-\u001f\\]/;
+
+function parseString(): string {
+  pos++; // opening quote
+  // Most strings hold neither escapes nor control characters: up to the next quote, in one slice.
+  let quote = text.indexOf('"', pos);
+  if (quote !== -1) {
+    const plain = text.slice(pos, quote);
+    if (!SPECIAL_IN_STRING.test(plain)) {
+      pos = quote + 1;
+      return plain;
     }
-  };
-  const fail = (what: string): never => {
-    throw new JsonSyntaxError(pos >= text.length ? 'Unexpected end of JSON' : `${what} '${text[pos]}'`, pos);
-  };
-
-  const parseString = (): string => {
-    pos++; // opening quote
-    let out = '';
-    let start = pos;
-    for (;;) {
-      if (pos >= text.length) fail('Unterminated string');
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) {
-        out += text.slice(start, pos);
-        pos++;
-        return out;
+    // With escapes: the closing quote is the first one not escaped, and the literal is what JSON.parse
+    // reads (same escapes, same refusals); the loop below names any error.
+    quote = -1;
+    for (let i = pos; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c) i++;
+      else if (c === 0x22) {
+        quote = i;
+        break;
       }
-      if (c < 0x20) fail('Unescaped control character');
-      if (c !== 0x5c) {
-        pos++;
-        continue;
+    }
+    if (quote !== -1) {
+      try {
+        const value = JSON.parse(text.slice(pos - 1, quote + 1)) as string;
+        pos = quote + 1;
+        return value;
+      } catch {
+        // an invalid escape or a control character: reported by the loop
       }
+    }
+  }
+  let out = '';
+  let start = pos;
+  for (;;) {
+    if (pos >= len) fail('Unterminated string');
+    const c = text.charCodeAt(pos);
+    if (c === 0x22) {
       out += text.slice(start, pos);
       pos++;
-      const e = text[pos];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          const hex = text.slice(pos + 1, pos + 5);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Bad unicode escape');
-          out += String.fromCharCode(parseInt(hex, 16));
+      return out;
+    }
+    if (c === 0x5c) {
+      out += text.slice(start, pos);
+      pos++;
+      switch (pos < len ? text.charCodeAt(pos) : -1) {
+        case 0x22: out += '"'; break;
+        case 0x5c: out += '\\'; break;
+        case 0x2f: out += '/'; break;
+        case 0x62: out += '\b'; break;
+        case 0x66: out += '\f'; break;
+        case 0x6e: out += '\n'; break;
+        case 0x72: out += '\r'; break;
+        case 0x74: out += '\t'; break;
+        case 0x75: {
+          if (!(isHex(text.charCodeAt(pos + 1)) && isHex(text.charCodeAt(pos + 2)) && isHex(text.charCodeAt(pos + 3)) && isHex(text.charCodeAt(pos + 4)))) {
+            fail('Bad unicode escape');
+          }
+          out += String.fromCharCode(parseInt(text.slice(pos + 1, pos + 5), 16));
           pos += 4;
           break;
         }
@@ -72,91 +105,133 @@ export function parseJavaJson(text: string): unknown {
       }
       pos++;
       start = pos;
+      continue;
     }
-  };
+    if (c < 0x20) fail('Unescaped control character');
+    pos++;
+  }
+}
 
-  const parseValue = (depth: number): unknown => {
-    if (depth > MAX_DEPTH) fail('Nesting too deep');
+/** `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` at pos: an Integer/Long (number, bigint) or a Double. */
+function parseNumber(): unknown {
+  const start = pos;
+  let p = pos;
+  if (text.charCodeAt(p) === 0x2d) p++;
+  const first = text.charCodeAt(p);
+  if (first === 0x30) p++;
+  else if (first >= 0x31 && first <= 0x39) {
+    p++;
+    while (p < len && isDigit(text.charCodeAt(p))) p++;
+  } else return fail('Unexpected character');
+  let double = false;
+  if (text.charCodeAt(p) === 0x2e && isDigit(text.charCodeAt(p + 1))) {
+    p += 2;
+    while (p < len && isDigit(text.charCodeAt(p))) p++;
+    double = true;
+  }
+  const e = text.charCodeAt(p);
+  if (e === 0x65 || e === 0x45) {
+    let q = p + 1;
+    const sign = text.charCodeAt(q);
+    if (sign === 0x2b || sign === 0x2d) q++;
+    if (isDigit(text.charCodeAt(q))) {
+      q++;
+      while (q < len && isDigit(text.charCodeAt(q))) q++;
+      p = q;
+      double = true;
+    }
+  }
+  const token = text.slice(start, p);
+  pos = p;
+  if (double) return new JavaDouble(Number(token));
+  const n = Number(token);
+  return Number.isSafeInteger(n) ? n : BigInt(token);
+}
+
+function parseValue(depth: number): unknown {
+  if (depth > MAX_DEPTH) fail('Nesting too deep');
+  ws();
+  const c = pos < len ? text.charCodeAt(pos) : -1;
+  if (c === 0x7b) {
+    pos++;
+    const map = new JavaMap();
+    const entries = map.entries;
     ws();
-    const c = text[pos];
-    if (c === '{') {
+    if (text.charCodeAt(pos) === 0x7d) {
       pos++;
-      const map = new JavaMap();
+      return map;
+    }
+    for (;;) {
       ws();
-      if (text[pos] === '}') {
+      if (text.charCodeAt(pos) !== 0x22) fail('Expected string key, got');
+      const key = parseString();
+      ws();
+      if (text.charCodeAt(pos) !== 0x3a) fail("Expected ':', got");
+      pos++;
+      entries.set(key, parseValue(depth + 1));
+      ws();
+      const d = text.charCodeAt(pos);
+      if (d === 0x2c) {
+        pos++;
+        continue;
+      }
+      if (d === 0x7d) {
         pos++;
         return map;
       }
-      for (;;) {
-        ws();
-        if (text[pos] !== '"') fail('Expected string key, got');
-        const key = parseString();
-        ws();
-        if (text[pos] !== ':') fail("Expected ':', got");
-        pos++;
-        map.put(key, parseValue(depth + 1));
-        ws();
-        if (text[pos] === ',') {
-          pos++;
-          continue;
-        }
-        if (text[pos] === '}') {
-          pos++;
-          return map;
-        }
-        fail("Expected ',' or '}', got");
-      }
+      fail("Expected ',' or '}', got");
     }
-    if (c === '[') {
+  }
+  if (c === 0x5b) {
+    pos++;
+    const items: unknown[] = [];
+    ws();
+    if (text.charCodeAt(pos) === 0x5d) {
       pos++;
-      const items: unknown[] = [];
+      return new JsonArray(items);
+    }
+    for (;;) {
+      items.push(parseValue(depth + 1));
       ws();
-      if (text[pos] === ']') {
+      const d = text.charCodeAt(pos);
+      if (d === 0x2c) {
+        pos++;
+        continue;
+      }
+      if (d === 0x5d) {
         pos++;
         return new JsonArray(items);
       }
-      for (;;) {
-        items.push(parseValue(depth + 1));
-        ws();
-        if (text[pos] === ',') {
-          pos++;
-          continue;
-        }
-        if (text[pos] === ']') {
-          pos++;
-          return new JsonArray(items);
-        }
-        fail("Expected ',' or ']', got");
-      }
+      fail("Expected ',' or ']', got");
     }
-    if (c === '"') return parseString();
-    if (text.startsWith('true', pos)) {
-      pos += 4;
-      return true;
-    }
-    if (text.startsWith('false', pos)) {
-      pos += 5;
-      return false;
-    }
-    if (text.startsWith('null', pos)) {
-      pos += 4;
-      return null;
-    }
-    NUMBER.lastIndex = pos;
-    const m = NUMBER.exec(text);
-    if (m) {
-      pos += m[0].length;
-      if (m[1] === undefined && m[2] === undefined) {
-        const n = Number(m[0]);
-        return Number.isSafeInteger(n) ? n : BigInt(m[0]);
-      }
-      return new JavaDouble(Number(m[0]));
-    }
-    return fail('Unexpected character');
-  };
+  }
+  if (c === 0x22) return parseString();
+  if (c === 0x74 && text.startsWith('true', pos)) {
+    pos += 4;
+    return true;
+  }
+  if (c === 0x66 && text.startsWith('false', pos)) {
+    pos += 5;
+    return false;
+  }
+  if (c === 0x6e && text.startsWith('null', pos)) {
+    pos += 4;
+    return null;
+  }
+  return parseNumber();
+}
 
-  const value = parseValue(0);
-  ws();
-  if (pos < text.length) fail('Unexpected trailing character');
-  return value;
+/** Parses strict JSON (RFC 8259) into the Java model. Throws {@link JsonSyntaxError}. */
+export function parseJavaJson(source: string): unknown {
+  text = source;
+  pos = 0;
+  len = source.length;
+  try {
+    const value = parseValue(0);
+    ws();
+    if (pos < len) fail('Unexpected trailing character');
+    return value;
+  } finally {
+    text = '';
+  }
 }

@@ -277,14 +277,49 @@ function globalRegex(pattern: string): RegExp {
   return new RegExp(t.source, `${t.flags}g`);
 }
 
+/**
+ * A global RegExp per pattern, shared: only for String.prototype.replace, which starts at lastIndex 0 and
+ * leaves it at 0 whatever the pattern matched.
+ */
+const sharedGlobalRegexes = new Map<string, RegExp>();
+function sharedGlobalRegex(pattern: string): RegExp {
+  let re = sharedGlobalRegexes.get(pattern);
+  if (!re) {
+    re = globalRegex(pattern);
+    if (sharedGlobalRegexes.size > 1000) sharedGlobalRegexes.clear();
+    sharedGlobalRegexes.set(pattern, re);
+  }
+  return re;
+}
+
 /** String.matches(regex) / Pattern.matches: the whole input must match. */
 export function javaMatches(input: string, pattern: string): boolean {
   const t = translateJavaRegex(pattern);
   return new RegExp(`(?<![\\s\\S])(?:${t.source})(?![\\s\\S])`, t.flags).test(input);
 }
 
+type Replacer = (match: string, ...rest: unknown[]) => string;
+/** pattern → replacement → replacer. */
+const replacers = new Map<string, Map<string, Replacer>>();
+
+/** javaReplacer, cached per (pattern, replacement) (a replacement that does not parse throws every time). */
+function cachedReplacer(replacement: string, pattern: string): Replacer {
+  let byReplacement = replacers.get(pattern);
+  if (!byReplacement) {
+    if (replacers.size > 1000) replacers.clear();
+    replacers.set(pattern, (byReplacement = new Map()));
+  }
+  let r = byReplacement.get(replacement);
+  if (!r) {
+    r = javaReplacer(replacement, pattern);
+    if (byReplacement.size > 1000) byReplacement.clear();
+    byReplacement.set(replacement, r);
+  }
+  return r;
+}
+
 /** Builds the per-match replacement of Matcher.appendReplacement (`$1`, `${name}`, `\$`). */
-function javaReplacer(replacement: string, pattern: string): (match: string, ...rest: unknown[]) => string {
+function javaReplacer(replacement: string, pattern: string): Replacer {
   type Part = string | { group: number } | { name: string };
   const parts: Part[] = [];
   let text = '';
@@ -342,13 +377,13 @@ function javaReplacer(replacement: string, pattern: string): (match: string, ...
 
 /** String.replaceAll(regex, replacement) with Java regex and replacement syntax. */
 export function javaReplaceAll(input: string, pattern: string, replacement: string): string {
-  return input.replace(globalRegex(pattern), javaReplacer(replacement, pattern));
+  return input.replace(sharedGlobalRegex(pattern), cachedReplacer(replacement, pattern));
 }
 
 /** String.replaceFirst(regex, replacement). */
 export function javaReplaceFirst(input: string, pattern: string, replacement: string): string {
   const t = translateJavaRegex(pattern);
-  return input.replace(new RegExp(t.source, t.flags), javaReplacer(replacement, pattern));
+  return input.replace(new RegExp(t.source, t.flags), cachedReplacer(replacement, pattern));
 }
 
 /**

@@ -27,7 +27,8 @@ export class JavaMap {
     this.entries = new Map(entries);
   }
   get(key: string): unknown {
-    return this.entries.has(key) ? this.entries.get(key) : null;
+    const v = this.entries.get(key);
+    return v !== undefined || this.entries.has(key) ? v : null;
   }
   has(key: string): boolean {
     return this.entries.has(key);
@@ -162,7 +163,10 @@ export function fromJs(value: unknown): unknown {
   if (Array.isArray(value)) return new JavaList(value.map(fromJs));
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') {
-    return new JavaMap(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fromJs(v)]));
+    const map = new JavaMap();
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) map.entries.set(k, fromJs(o[k]));
+    return map;
   }
   return String(value);
 }

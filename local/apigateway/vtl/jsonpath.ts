@@ -46,6 +46,10 @@ export function isDefinitePath(path: string): boolean {
   return true;
 }
 
+const SIMPLE_PATH = /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+/** Names the plain-JS mirror (toJs) cannot hold as ordinary own properties: left to jsonpath-plus. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function step(node: unknown, key: string): { ok: boolean; value?: unknown } {
   if (node instanceof JavaMap) return node.has(key) ? { ok: true, value: node.get(key) } : { ok: false };
   if (node instanceof JavaList && /^\d+$/.test(key)) {
@@ -62,6 +66,20 @@ function step(node: unknown, key: string): { ok: boolean; value?: unknown } {
 export function evaluateJsonPath(root: unknown, path: string): { value: unknown; found: boolean } {
   const normalized = normalizeJsonPath(path);
   if (normalized === '$') return { value: root, found: true };
+  if (SIMPLE_PATH.test(normalized)) {
+    // `$.a.b` with plain names: what jsonpath-plus matches on the mirror is exactly a walk through map keys
+    // (a list has no such property but `length`, which step() refuses like the walk below).
+    const keys = normalized.slice(2).split('.');
+    if (!keys.some((k) => UNSAFE_KEYS.has(k))) {
+      let node: unknown = root;
+      for (const key of keys) {
+        const r = step(node, key);
+        if (!r.ok) return { value: null, found: false };
+        node = r.value;
+      }
+      return { value: node, found: true };
+    }
+  }
   const definite = isDefinitePath(normalized);
   let paths: string[];
   try {

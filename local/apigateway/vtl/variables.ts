@@ -48,7 +48,11 @@ export function parsePayload(text: string): unknown {
  * \b \t \n \f \r their short escapes; other control characters and every char above U+007F
  * become \uXXXX (uppercase hex, per UTF-16 unit, so an emoji is two escapes).
  */
+/** Characters escapeJavaScript changes. */
+const JS_ESCAPED = /[\u0000-\u001f"'\\/\u0080-\uffff]/;
+
 export function escapeJavaScript(s: string): string {
+  if (!JS_ESCAPED.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);
@@ -181,20 +185,37 @@ export interface InputParams {
   header: Record<string, string>;
 }
 
+/**
+ * The last payload parsed by a reader that does not change what it gets (ResponseParameters' JSONPath),
+ * handed to the next template reading the same payload instead of parsing it again. Taken at most once:
+ * each `$input.path`/`$input.json` of a template still gets its own document.
+ */
+let parsedForTemplate: { text: string; value: unknown } | undefined;
+
+/** parsePayload for a reader that leaves the result unchanged; the next template reading `text` reuses it. */
+export function parsePayloadReadOnly(text: string): unknown {
+  const value = parsePayload(text);
+  parsedForTemplate = { text, value };
+  return value;
+}
+
 export class InputVariable implements HostObject {
   readonly javaClass = 'InputVariable';
-  private readonly paramsMap: JavaMap;
+  private paramsMap?: JavaMap;
 
   constructor(
     /** The raw payload (request body, or integration response body). */
     private readonly rawBody: string,
     private readonly params: InputParams,
-  ) {
-    this.paramsMap = new JavaMap([
-      ['path', new JavaMap(Object.entries(params.path))],
-      ['querystring', new JavaMap(Object.entries(params.querystring))],
-      ['header', new JavaMap(Object.entries(params.header))],
-    ]);
+  ) {}
+
+  /** $input.params(): made on first use. */
+  private paramsJava(): JavaMap {
+    return (this.paramsMap ??= new JavaMap([
+      ['path', new JavaMap(Object.entries(this.params.path))],
+      ['querystring', new JavaMap(Object.entries(this.params.querystring))],
+      ['header', new JavaMap(Object.entries(this.params.header))],
+    ]));
   }
 
   /** $input.body: the raw payload; API Gateway gives `{}` for an empty one. */
@@ -203,7 +224,13 @@ export class InputVariable implements HostObject {
   }
 
   private document(): unknown {
-    return parsePayload(this.body);
+    const text = this.body;
+    const shared = parsedForTemplate;
+    if (shared !== undefined && shared.text === text) {
+      parsedForTemplate = undefined;
+      return shared.value;
+    }
+    return parsePayload(text);
   }
 
   /** $input.path(x): the JSONPath result as an object (map, JSONArray, String, number...). */
@@ -239,7 +266,7 @@ export class InputVariable implements HostObject {
         if (typeof a !== 'string') return NO_METHOD;
         return name === 'json' ? this.json(a) : this.path(a);
       case 'params':
-        if (args.length === 0) return this.paramsMap;
+        if (args.length === 0) return this.paramsJava();
         if (args.length === 1) return typeof a === 'string' ? this.param(a) : '';
         return NO_METHOD;
       default:

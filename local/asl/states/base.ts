@@ -13,6 +13,7 @@ import { compileRef, type EvalEnv, type Ref } from '../refs';
 import type { VarScope } from '../variables';
 import type { Executor } from '../executor';
 import type { CancelToken } from '../cancel';
+import { toJson } from '../json';
 
 export type StateType = 'Pass' | 'Task' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Parallel' | 'Map';
 
@@ -58,6 +59,18 @@ export class StateCtx implements RunCtx {
 
   private enteredIso?: string;
   private scope?: JsonataScope;
+  /** The input's JSON text, when the state cannot have changed its input (see Executor.runState). */
+  rawJson?: string;
+  /** The task result and its JSON text (made for TaskSucceeded), for reuse by StateExited. */
+  resultValue?: unknown;
+  resultJson?: string;
+
+  /** JSON text of a value: the text already made when it is the state's input or its task's result. */
+  jsonOf(value: unknown): string {
+    if (this.resultJson !== undefined && value === this.resultValue) return this.resultJson;
+    if (this.rawJson !== undefined && value === this.rawInput) return this.rawJson;
+    return toJson(value);
+  }
   /**
    * Set by Parallel/Map to the id of their *StateSucceeded event once every branch/iteration succeeded:
    * a later failure is the state's own (no *StateFailed), recorded after that event.

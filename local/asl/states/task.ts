@@ -17,7 +17,8 @@ import { exceedsBytes, toJson } from '../json';
 import { compileJsonataTemplate, type JsonataTemplate } from '../jsonata';
 import { compilePath, type CompiledPath } from '../jsonpath';
 import type { QueryLanguage, TaskInvocation } from '../types';
-import type { CancelToken } from '../cancel';
+import { CancelToken } from '../cancel';
+import { startTimer } from '../clock';
 import { BaseState, resolveNumber, type Def, type StateCtx, type StateResult } from './base';
 
 /** 256 KiB: the payload size quota. */
@@ -43,18 +44,41 @@ export function splitResource(arn: string): { resourceType: string; resource: st
 class Invocation implements TaskInvocation {
   beat = false;
   taskToken?: string;
+  /** The task's own token (a child of the execution's), made on first use when the task can time out. */
+  private own?: CancelToken;
+  private settled = false;
   constructor(
     readonly resource: string,
     readonly input: unknown,
     readonly stateName: string,
     private readonly ctx: StateCtx,
-    private readonly token: CancelToken,
+    private readonly outer: CancelToken,
+    private readonly timed: boolean,
   ) {}
   get context() {
     return this.ctx.context();
   }
   get signal(): AbortSignal {
-    return this.token.signal;
+    if (!this.timed) return this.outer.signal;
+    if (!this.own) {
+      this.own = this.outer.child();
+      // Asked for after the task settled: nothing detaches it any more.
+      if (this.settled) this.own.detach();
+    }
+    return this.own.signal;
+  }
+  /** Aborts the handler's signal (the task timed out), not the execution's. */
+  abortOwn(reason: unknown): void {
+    if (this.own) this.own.abort(reason);
+    else if (this.timed) {
+      this.own = new CancelToken();
+      this.own.abort(reason);
+    }
+  }
+  /** The task settled: its token no longer follows the execution's. */
+  detach(): void {
+    this.settled = true;
+    this.own?.detach();
   }
   private hb?: () => void;
   /** Resets the HeartbeatSeconds timer (made on first use: most handlers never heartbeat). */
@@ -163,9 +187,9 @@ export class TaskState extends BaseState {
 
     const outer = ctx.cancel;
     const timed = timeout !== undefined || heartbeat !== undefined;
-    // The handler's signal: the execution's own token, or a child one when the task can time out.
-    const token = timed ? outer.child() : outer;
-    const invocation = new Invocation(this.resource, payload, this.name, ctx, token);
+    // The handler's signal: the execution's own token, or (made when the handler asks for it) a child one
+    // when the task can time out.
+    const invocation = new Invocation(this.resource, payload, this.name, ctx, outer, timed);
     if (ctx.taskToken) invocation.taskToken = ctx.taskToken;
     if (this.recordsSubmitted) {
       invocation.submitted = (output: unknown) => {
@@ -179,14 +203,24 @@ export class TaskState extends BaseState {
     }
 
     let result: unknown;
-    const timers = timed ? new AbortController() : undefined;
+    // Heartbeats loop on sleep() with an AbortController; a timeout alone is a cancellable timer (much cheaper).
+    const timers = heartbeat !== undefined ? new AbortController() : undefined;
+    let cancelTimeout: (() => void) | undefined;
     try {
-      if (!timers) {
+      if (!timed) {
         result = ctx.run.nested ? await raceAbort(Promise.resolve().then(() => handler(invocation)), outer) : await handler(invocation);
+      } else if (!timers) {
+        const raced = new Promise<unknown>((resolve, reject) => {
+          cancelTimeout = startTimer(exec.clock, timeout! * 1000, () => resolve(TIMED_OUT));
+          Promise.resolve()
+            .then(() => handler(invocation))
+            .then(resolve, reject);
+        });
+        result = ctx.run.nested ? await raceAbort(raced, outer) : await raced;
       } else {
         const racers: Promise<unknown>[] = [Promise.resolve().then(() => handler(invocation))];
         if (timeout !== undefined) {
-          racers.push(exec.clock.sleep(timeout * 1000, timers.signal).then(() => TIMED_OUT, () => new Promise(() => undefined)));
+          racers.push(new Promise((resolve) => (cancelTimeout = startTimer(exec.clock, timeout * 1000, () => resolve(TIMED_OUT)))));
         }
         if (heartbeat !== undefined) {
           const loop = async (): Promise<symbol> => {
@@ -206,14 +240,15 @@ export class TaskState extends BaseState {
       this.failEvent(ctx, err);
       throw err;
     } finally {
-      if (timers) {
-        timers.abort(SETTLED); // a reason avoids building a DOMException per task
-        token.detach();
+      if (timed) {
+        cancelTimeout?.();
+        timers?.abort(SETTLED); // a reason avoids building a DOMException per task
+        invocation.detach();
       }
     }
 
     if (result === TIMED_OUT || result === HEARTBEAT) {
-      token.abort(new Error('task timed out'));
+      invocation.abortOwn(new Error('task timed out'));
       const err = result === TIMED_OUT ? new TimeoutError() : new HeartbeatTimeoutError();
       const details: Record<string, unknown> = { error: err.name };
       if (this.isLambdaArn) {
@@ -227,6 +262,8 @@ export class TaskState extends BaseState {
     }
 
     const output = toJson(result);
+    ctx.resultValue = result;
+    ctx.resultJson = output;
     if (exceedsBytes(output, MAX_PAYLOAD_BYTES)) {
       const who = this.isLambdaArn ? this.resource : this.resourceType;
       const err = new DataLimitExceededError(
