@@ -43,19 +43,8 @@ export function compileTemplate(template: unknown): Evaluator {
     if (!keys.some((k) => k.endsWith('.$')) && keys.every((k) => (compileTemplate(template[k]) as { constant?: boolean }).constant)) {
       return constant(template);
     }
-    const names: string[] = [];
-    const fns: Evaluator[] = [];
-    for (const k of keys) {
-      const v = template[k];
-      if (k.endsWith('.$')) {
-        if (typeof v !== 'string') throw new Error(`the value of '${k}' must be a string`);
-        names.push(k.slice(0, -2));
-        fns.push(compileDynamic(v, k));
-      } else {
-        names.push(k);
-        fns.push(compileTemplate(v));
-      }
-    }
+    // A payload template's fields compile exactly like an Assign's: `name.$` is dynamic, anything else a template.
+    const { names, fns } = compileAssign(template);
     const n = names.length;
     return (env) => {
       const out: Record<string, unknown> = {};
