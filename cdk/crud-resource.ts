@@ -20,11 +20,13 @@ export interface CrudResourceProps {
   readonly bodyValidator: apigw.IRequestValidator;
   readonly flagsFunction: lambda.IFunction;
   readonly eventBus: events.IEventBus;
+  /** Request and Idempotency-Key records (cdk/request-records.ts). */
+  readonly requestsTable: dynamodb.ITable;
   /** Alarm actions would be added here by the operator (SNS topic); the alarm itself always exists. */
 }
 
 /** Attribute names the state machine uses for its own bookkeeping; a key cannot take one of them. */
-const RESERVED_ATTRIBUTES = ['version', 'data', 'requestToken', 'lastRequestAt', 'deletedAt', 'createdAt', 'updatedAt'];
+const RESERVED_ATTRIBUTES = ['version', 'data', 'size', 'requestToken', 'lastRequestAt', 'deletedAt', 'createdAt', 'updatedAt'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 type Schema = Record<string, unknown>;
@@ -82,6 +84,7 @@ export class CrudResource extends Construct {
     super(scope, id);
     const { name, key, schema } = props.declaration;
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new Error(`Resource name "${name}" must be lowercase letters, digits and dashes`);
+    if (name === 'requests') throw new Error('Resource name "requests" is taken by the request records (GET /requests/{id})');
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) || RESERVED_ATTRIBUTES.includes(key)) {
       throw new Error(`Key "${key}" of resource "${name}" must be a plain attribute name other than ${RESERVED_ATTRIBUTES.join(', ')}`);
     }
@@ -124,12 +127,14 @@ export class CrudResource extends Construct {
         QueueUrl: this.deadLetterQueue.queueUrl,
         FlagsFunctionArn: props.flagsFunction.functionArn,
         EventBusName: props.eventBus.eventBusName,
+        RequestsTableName: props.requestsTable.tableName,
       },
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
     // Least privilege: exactly the actions the ASL uses, on this resource's own table and queue.
-    this.table.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan');
+    this.table.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem');
+    props.requestsTable.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.deadLetterQueue.grantSendMessages(this.stateMachine);
     props.flagsFunction.grantInvoke(this.stateMachine);
     props.eventBus.grantPutEventsTo(this.stateMachine);

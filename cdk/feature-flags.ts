@@ -48,7 +48,7 @@ export class FeatureFlags extends Construct {
       deploymentStrategy: appconfig.DeploymentStrategy.fromDeploymentStrategyId(this, 'AllAtOnce', appconfig.DeploymentStrategyId.ALL_AT_ONCE),
     });
     this.function = bundledFunction(this, 'Reader', 'flags/index.ts', {
-      description: 'Reads the feature flags from AppConfigData (cached across warm invocations; defaults if AppConfig fails)',
+      description: 'Reads the feature flags from AppConfigData (cached across warm invocations; the last known flags if AppConfig fails, else FlagsUnavailable)',
       timeout: Duration.seconds(2),
       environment: {
         APPCONFIG_APPLICATION_ID: this.application.applicationId,

@@ -8,6 +8,7 @@ import { CrudResource } from './crud-resource';
 import { FeatureFlags } from './feature-flags';
 import { suppressJustifiedFindings } from './nag-suppressions';
 import { Redrive } from './redrive';
+import { RequestRecords } from './request-records';
 import { RESOURCES, ResourceDeclaration } from './resources';
 
 export interface CrudApiStackProps extends StackProps {
@@ -41,6 +42,7 @@ export class CrudApiStack extends Stack {
   readonly flags: FeatureFlags;
   readonly redrive: Redrive;
   readonly eventBus: events.EventBus;
+  readonly requests: RequestRecords;
 
   constructor(scope: Construct, id: string, props: CrudApiStackProps = {}) {
     super(scope, id, props);
@@ -84,6 +86,7 @@ export class CrudApiStack extends Stack {
 
     this.eventBus = new events.EventBus(this, 'ChangeEvents', { description: 'Change events of the CRUD API (publishEvents flag)' });
     this.flags = new FeatureFlags(this, 'FeatureFlags');
+    this.requests = new RequestRecords(this, 'Requests', { api: this.api });
 
     for (const declaration of declarations) {
       const resource = new CrudResource(this, `Resource-${declaration.name}`, {
@@ -92,6 +95,7 @@ export class CrudApiStack extends Stack {
         bodyValidator,
         flagsFunction: this.flags.function,
         eventBus: this.eventBus,
+        requestsTable: this.requests.table,
       });
       this.resources[declaration.name] = resource;
       new CfnOutput(this, `${declaration.name}StateMachineArn`, { value: resource.stateMachine.stateMachineArn });
@@ -101,6 +105,7 @@ export class CrudApiStack extends Stack {
     this.redrive = new Redrive(this, 'Redrive', { resources: this.resources });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'RequestsTableName', { value: this.requests.table.tableName });
     new CfnOutput(this, 'RedriveFunctionName', { value: this.redrive.function.functionName });
     new CfnOutput(this, 'FlagsApplicationId', { value: this.flags.application.applicationId });
     new CfnOutput(this, 'FlagsEnvironmentId', { value: this.flags.environment.environmentId });

@@ -11,7 +11,15 @@ export interface FlagsSource {
   profileId: string;
 }
 
-export type FlagsOrigin = 'appconfig' | 'cache' | 'stale-cache' | 'defaults';
+export type FlagsOrigin = 'appconfig' | 'cache' | 'stale-cache';
+
+/**
+ * Nothing is known yet (a cold instance and AppConfig failing). Thrown, not defaulted: a write must never
+ * run on guessed flags (readOnly could be on). The state machine queues the write (FlagsUnavailable).
+ */
+export class FlagsUnavailableError extends Error {
+  override readonly name = 'FlagsUnavailable';
+}
 
 export interface FlagsReading {
   flags: Flags;
@@ -21,8 +29,8 @@ export interface FlagsReading {
 
 /**
  * Reads feature flags from AppConfigData and keeps, across warm invocations, the session token,
- * the last configuration and the earliest time the next poll is allowed. Never throws: if AppConfig
- * fails it serves the last known flags, or the built-in defaults.
+ * the last configuration and the earliest time the next poll is allowed. If AppConfig fails it serves
+ * the last known flags; with none known it throws FlagsUnavailableError rather than guess.
  */
 export class FlagsReader {
   private token?: string;
@@ -46,8 +54,9 @@ export class FlagsReader {
       // The token may be spent or expired: start a new session next time.
       this.token = undefined;
       this.nextPollAt = this.now() + this.pollIntervalSeconds * 1000;
-      console.warn(JSON.stringify({ message: 'AppConfig unavailable, serving fallback flags', error: String(error) }));
-      return this.flags ? { flags: this.flags, origin: 'stale-cache' } : { flags: defaultFlags(), origin: 'defaults' };
+      console.warn(JSON.stringify({ message: 'AppConfig unavailable', error: String(error), serving: this.flags ? 'last known flags' : 'nothing' }));
+      if (!this.flags) throw new FlagsUnavailableError(`No feature flags known and AppConfig failed: ${String(error)}`);
+      return { flags: this.flags, origin: 'stale-cache' };
     }
   }
 

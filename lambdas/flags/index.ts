@@ -10,7 +10,7 @@ const reader = new FlagsReader(new AppConfigDataClient(awsClientConfig()), {
   profileId: process.env.APPCONFIG_PROFILE_ID ?? '',
 });
 
-/** Invoked by each state machine's LoadFlags state; returns the flags as booleans. */
+/** Invoked by each state machine's LoadFlags state (writes only); returns the flags as booleans, or fails with FlagsUnavailable. */
 export async function handler(): Promise<Flags> {
   const { flags, origin } = await reader.read();
   if (origin !== 'cache') console.log(JSON.stringify({ message: 'flags loaded', origin, flags }));

@@ -99,27 +99,57 @@ export function successors(state: AslState): string[] {
   return [...new Set(next.filter((n): n is string => typeof n === 'string'))];
 }
 
-/** The longest (slowest) path from StartAt to any terminal state. */
-export function worstCase(definition: AslDefinition): Budget {
+/**
+ * A budget guard: a Choice rule `$millis() - $toMillis($states.context.Execution.StartTime) > N` sends the execution
+ * elsewhere once N ms have gone by, so every other branch of that Choice is taken only while elapsed ≤ N.
+ */
+const GUARD = /\$millis\(\) - \$toMillis\(\$states\.context\.Execution\.StartTime\) > (\d+)/;
+
+export function guardSeconds(state: AslState): number | undefined {
+  for (const choice of (state.Choices ?? []) as { Condition?: string }[]) {
+    const m = typeof choice.Condition === 'string' ? GUARD.exec(choice.Condition) : null;
+    if (m) return Number(m[1]) / 1000;
+  }
+  return undefined;
+}
+
+export interface WorstCaseOptions {
+  /** Seconds charged for every state entered (the service's own transition time). Default 0. */
+  transitionSeconds?: number;
+}
+
+/**
+ * The longest (slowest) path from StartAt to any terminal state, walking forward with the time elapsed so far:
+ * past a budget guard (see GUARD) the non-guard branches continue with elapsed capped at the guard's bound.
+ */
+export function worstCase(definition: AslDefinition, options: WorstCaseOptions = {}): Budget {
+  const transition = options.transitionSeconds ?? 0;
   const memo = new Map<string, Budget>();
   const visiting = new Set<string>();
-  const visit = (name: string): Budget => {
-    const known = memo.get(name);
+  const visit = (name: string, elapsed: number): Budget => {
+    const key = `${name}@${elapsed}`;
+    const known = memo.get(key);
     if (known) return known;
     const state = definition.States[name];
     if (!state) throw new Error(`Transition to unknown state ${name}`);
     if (visiting.has(name)) throw new Error(`Cycle through ${name}: the worst case is unbounded`);
     visiting.add(name);
-    const own = stateWorstCaseSeconds(name, state);
-    let best: Budget = { seconds: 0, path: [] };
+    const here = elapsed + transition + stateWorstCaseSeconds(name, state);
+    const guard = state.Type === 'Choice' ? guardSeconds(state) : undefined;
+    const guarded = new Set(
+      guard === undefined ? [] : ((state.Choices ?? []) as { Condition?: string; Next: string }[]).filter((c) => typeof c.Condition === 'string' && GUARD.test(c.Condition)).map((c) => c.Next),
+    );
+    let best: Budget | undefined;
     for (const next of successors(state)) {
-      const b = visit(next);
-      if (b.seconds > best.seconds || best.path.length === 0) best = b;
+      // A guard's own target may be reached at any time; the other branches only within its bound.
+      const at = guard !== undefined && !guarded.has(next) ? Math.min(here, guard) : here;
+      const b = visit(next, at);
+      if (!best || b.seconds > best.seconds) best = b;
     }
     visiting.delete(name);
-    const result = { seconds: own + best.seconds, path: [name, ...best.path] };
-    memo.set(name, result);
+    const result = best ? { seconds: best.seconds, path: [name, ...best.path] } : { seconds: here, path: [name] };
+    memo.set(key, result);
     return result;
   };
-  return visit(definition.StartAt);
+  return visit(definition.StartAt, 0);
 }
