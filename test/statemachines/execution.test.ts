@@ -15,6 +15,7 @@ import { buildIntegrations } from '../../local/stepfunctions/integrations';
 const TABLE = 'orders-table';
 const KEY = 'orderId';
 const BUS = 'crud-events';
+const REQUESTS_TABLE = 'requests-table';
 const PUT_ITEM = 'arn:aws:states:::dynamodb:putItem';
 const GET_ITEM = 'arn:aws:states:::dynamodb:getItem';
 const DELETE_ITEM = 'arn:aws:states:::dynamodb:deleteItem';
@@ -45,6 +46,13 @@ beforeAll(async () => {
     AttributeDefinitions: [{ AttributeName: KEY, AttributeType: 'S' }],
     BillingMode: 'PAY_PER_REQUEST',
   });
+  // The request records table as RequestRecords declares it.
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: REQUESTS_TABLE,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
   queueUrl = (await services.sqs.call('CreateQueue', { QueueName: 'orders-dlq' })).QueueUrl;
   const substitutions: Record<string, string> = {
     ResourceName: 'orders',
@@ -53,6 +61,7 @@ beforeAll(async () => {
     QueueUrl: queueUrl,
     FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
     EventBusName: BUS,
+    RequestsTableName: REQUESTS_TABLE,
   };
   let text = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
   for (const [name, value] of Object.entries(substitutions)) text = text.split('${' + name + '}').join(value);
@@ -68,6 +77,7 @@ function request(method: string, id: string, body: unknown = null, headers: Reco
   return {
     method,
     resource: 'orders',
+    stage: 'v1',
     path: id ? `/v1/orders/${id}` : '/v1/orders',
     id,
     query: { limit: '', next: '' },
