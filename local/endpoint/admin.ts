@@ -14,6 +14,11 @@
  *   POST   /_local/appconfig/flags                 {flag, enabled?, attributes?, application?, environment?, configurationProfile?}
  *                                                  (the targets default to the only application/environment/profile)
  *                                                  → publish + deploy → {versionNumber, deploymentNumber, deployedAt}
+ *   GET    /_local/clock                           {now: ISO time, offsetMs}: the local cloud's clock, offsetMs ahead of real time
+ *   POST   /_local/clock                           {advanceSeconds: n} or {advanceMs: n} → moves the clock forward and answers
+ *                                                  {now, offsetMs, advancedMs} once the timers that came due have fired
+ *                                                  (SQS visibility and retention, ASL retries/Wait/timeouts, DynamoDB TTL
+ *                                                  sweep) and the schedule invocations they started have finished
  *
  * Errors: `{"error": "..."}` with 400 (bad input) or 404 (unknown route or resource).
  */
@@ -59,6 +64,18 @@ export async function handleAdmin(method: string, url: URL, body: Buffer, res: S
         return sendJson(res, removed ? 200 : 404, removed ? { removed: parts[1] } : { error: `No fault rule ${parts[1]}` });
       }
     }
+    if (route === 'GET /clock') {
+      return sendJson(res, 200, clockState(ctx.services));
+    }
+    if (route === 'POST /clock') {
+      const ms = advanceMs(parseJson(body), ctx.services.clock.nowMs());
+      try {
+        await ctx.services.clock.advance(ms);
+      } catch (error) {
+        return sendJson(res, 500, { error: `The clock moved, but something it fired failed: ${(error as Error)?.message ?? error}`, ...clockState(ctx.services), advancedMs: ms });
+      }
+      return sendJson(res, 200, { ...clockState(ctx.services), advancedMs: ms });
+    }
     if (route === 'GET /events') {
       const bus = url.searchParams.get('bus') ?? undefined;
       return sendJson(res, 200, { events: ctx.services.events.listEvents(bus) });
@@ -102,10 +119,29 @@ export function health(ctx: Pick<AdminContext, 'services' | 'stepFunctionsConfig
     },
     persistence: ctx.services.dataDir ? { dataDir: ctx.services.dataDir } : 'in memory',
     faults: ctx.services.faults.list().length,
+    clock: clockState(ctx.services),
   };
 }
 
 class BadInput extends Error {}
+
+function clockState(services: LocalServices): { now: string; offsetMs: number } {
+  return { now: services.clock.now().toISOString(), offsetMs: services.clock.offsetMs };
+}
+
+/** Latest time a Date can hold (±8.64e15 ms). */
+const MAX_DATE_MS = 8.64e15;
+
+/** `{advanceSeconds}` or `{advanceMs}`: one of them, a number >= 0 that keeps the clock a valid date. */
+function advanceMs(input: any, nowMs: number): number {
+  const given = ['advanceSeconds', 'advanceMs'].filter((k) => input?.[k] !== undefined);
+  if (given.length !== 1) throw new BadInput('Give one of "advanceSeconds" or "advanceMs"');
+  const value = input[given[0]];
+  const ms = given[0] === 'advanceSeconds' ? value * 1000 : value;
+  if (typeof value !== 'number' || !Number.isFinite(ms) || ms < 0) throw new BadInput(`"${given[0]}" must be a number >= 0 (the clock only moves forward)`);
+  if (nowMs + ms > MAX_DATE_MS) throw new BadInput(`"${given[0]}" ${value} would move the clock past the latest valid date`);
+  return ms;
+}
 
 /** The flags' application/environment/profile: as given, or the only one there is (the app has one of each). */
 function flagsTarget(services: LocalServices, input: Record<string, unknown>): { application: string; environment: string; configurationProfile: string } {

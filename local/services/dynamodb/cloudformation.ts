@@ -15,6 +15,7 @@ const IGNORED_PROPERTIES = [
   'PointInTimeRecoverySpecification',
   'SSESpecification',
   'StreamSpecification',
+  // DynamoDbService alone ignores TTL; LocalServices adds it (./ttl.ts) and drops it from this list.
   'TimeToLiveSpecification',
   'DeletionProtectionEnabled',
   'TableClass',
@@ -83,4 +84,15 @@ function throughput(value: unknown): Record<string, number> | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const v = value as Record<string, unknown>;
   return { ReadCapacityUnits: Number(v.ReadCapacityUnits), WriteCapacityUnits: Number(v.WriteCapacityUnits) };
+}
+
+/**
+ * The TTL attribute of an `AWS::DynamoDB::Table` (`TimeToLiveSpecification: {AttributeName, Enabled}`), undefined
+ * when TTL is off. CloudFormation lets booleans arrive as strings ("true").
+ */
+export function timeToLiveFromCloudFormation(props: Record<string, unknown>): string | undefined {
+  const spec = props?.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
+  if (!spec || !(spec.Enabled === true || spec.Enabled === 'true')) return undefined;
+  if (typeof spec.AttributeName !== 'string' || spec.AttributeName === '') throw new Error('AWS::DynamoDB::Table: TimeToLiveSpecification.AttributeName is required when Enabled');
+  return spec.AttributeName;
 }

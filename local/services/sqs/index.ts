@@ -69,6 +69,8 @@ export interface QueueSummary {
   visible: number;
   inFlight: number;
   delayed: number;
+  /** Seconds since the oldest message was sent (CloudWatch's ApproximateAgeOfOldestMessage; not a queue attribute on AWS). */
+  approximateAgeOfOldestMessage: number;
 }
 
 /** A message as the console shows it, without receiving it. */
@@ -268,7 +270,14 @@ export class SqsService {
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((q) => {
         q.sweep(now);
-        return { name: q.name, url: this.queueUrl(q.name, context), arn: this.queueArn(q.name), attributes: this.getAttributes(q, ['All']) ?? {}, ...q.counts(now) };
+        return {
+          name: q.name,
+          url: this.queueUrl(q.name, context),
+          arn: this.queueArn(q.name),
+          attributes: this.getAttributes(q, ['All']) ?? {},
+          ...q.counts(now),
+          approximateAgeOfOldestMessage: q.ageOfOldestMessage(now),
+        };
       });
   }
 
@@ -286,6 +295,11 @@ export class SqsService {
       visible: m.visibleAt <= now,
       deadLetterQueueSourceArn: m.dlqSource,
     }));
+  }
+
+  /** Makes every long poll look again (the clock moved: messages may have become visible or expired). */
+  wake(): void {
+    for (const q of this.queues.values()) q.notify();
   }
 
   /** Stops long polls and closes the logs. */
@@ -533,7 +547,8 @@ export class SqsService {
     const systemNames = [...(req.AttributeNames ?? []), ...(req.MessageSystemAttributeNames ?? [])] as string[];
     const attributeNames = (req.MessageAttributeNames ?? []) as string[];
 
-    const deadline = Date.now() + wait * 1000;
+    // On the service's clock: a long poll that the clock skips past ends (and an advance wakes it: wake()).
+    const deadline = this.now() + wait * 1000;
     const wake = () => q.notify();
     context.signal?.addEventListener('abort', wake, { once: true });
     try {
@@ -543,7 +558,7 @@ export class SqsService {
         if (taken.length > 0) {
           return { Messages: taken.map(({ message, handle }) => this.renderReceived(q, message, handle, systemNames, attributeNames)) };
         }
-        const remaining = deadline - Date.now();
+        const remaining = deadline - this.now();
         if (remaining <= 0) return {};
         await q.waitForChange(Math.min(remaining, q.nextVisibleIn(this.now()), 1000));
       }

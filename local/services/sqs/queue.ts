@@ -191,6 +191,13 @@ export class Queue {
     return { visible, inFlight, delayed };
   }
 
+  /** Whole seconds since the oldest message was sent (0 when the queue is empty), as CloudWatch reports it. */
+  ageOfOldestMessage(now: number): number {
+    let oldest = now;
+    for (const m of this.messages.values()) if (m.sent < oldest) oldest = m.sent;
+    return Math.floor((now - oldest) / 1000);
+  }
+
   /** Milliseconds until the next hidden message becomes visible (Infinity if none). */
   nextVisibleIn(now: number): number {
     let next = Infinity;
