@@ -108,11 +108,33 @@ export class ParameterPathFailureError extends AslError {
   }
 }
 
-/** `States.DataLimitExceeded`: a payload exceeded 256 KiB. */
+/**
+ * `States.DataLimitExceeded` from a task's result (the connector's output was over 256 KiB). Recorded on AWS
+ * (LocalStack's `test_states_errors.snapshot.json`, `*_catch_state_all_data_limit_exceeded_*`): a TaskFailed /
+ * LambdaFunctionFailed event, and a Catch on `States.ALL` catches it, as it does a named one.
+ */
 export class DataLimitExceededError extends AslError {
   constructor(cause?: string) {
     super('States.DataLimitExceeded', cause);
   }
+}
+
+/**
+ * `States.DataLimitExceeded` of a state's own payload: its input after Parameters/Arguments (a Task's
+ * parameters, a Parallel's branch input, a Map item after ItemSelector), its output after OutputPath/Output,
+ * or the variables its Assign sets. A terminal error: no Retry or Catch handles it, not even `States.ALL`
+ * ("The States.ALL error type can't catch the States.DataLimitExceeded terminal error",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). Recorded on AWS for a
+ * Pass state's output (LocalStack `test_start_large_input`): the state's Entered event, then ExecutionFailed.
+ */
+export class TerminalDataLimitExceededError extends DataLimitExceededError {
+  override readonly retryable = false;
+  override readonly catchable = false;
+}
+
+/** The cause AWS gives for a result over the quota: `who` is the state's name, or a task's resource (type). */
+export function dataLimitCause(who: string): string {
+  return `The state/task '${who}' returned a result with a size exceeding the maximum number of bytes service limit.`;
 }
 
 /** `States.ExceedToleratedFailureThreshold`: a Map state had more failed items than tolerated. */

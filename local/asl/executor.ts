@@ -8,13 +8,15 @@
  */
 import {
   AslError,
+  dataLimitCause,
   ExecutionAbortedError,
   QueryEvaluationError,
   RuntimeError,
+  TerminalDataLimitExceededError,
   toAslError,
 } from './errors';
 import { NOT_TRUNCATED } from './events';
-import { toJson } from './json';
+import { exceedsBytes, MAX_PAYLOAD_BYTES, MAX_VARIABLES_BYTES, toJson, utf8Bytes } from './json';
 import type { JsonataBindings, JsonataTemplate } from './jsonata';
 import type { Evaluator } from './payload';
 import type { Catcher } from './retry';
@@ -96,6 +98,28 @@ export function invalidPathError(path: CompiledPath, root: unknown): RuntimeErro
       ? `Missing property in path ${fmt(segs.slice(0, failedAt + 1))}`
       : `No results for path: ${fmt(segs)}`;
   return new RuntimeError(`Invalid path '${path.source}' : ${detail}`);
+}
+
+/**
+ * The variables one state assigns are at most 256 KiB together, and all the variables of an execution at most
+ * 10 MiB ("The size of the Assign field in a single state must not exceed 256 KiB ... the total size of all
+ * stored variables cannot exceed 10 MiB per execution", workflow-variables docs:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html). Sizes are of each value's
+ * JSON text in UTF-8; the Assign's is its values as one JSON object. Both fail the execution like an output
+ * over the quota (terminal). The causes are ours: no recording of them was found.
+ */
+function checkAssignSize(state: BaseState, ctx: StateCtx, assignBytes: number, sizes: Record<string, number>): void {
+  if (assignBytes > MAX_PAYLOAD_BYTES) {
+    throw new TerminalDataLimitExceededError(
+      `The variables assigned by the state '${state.name}' have a size of ${assignBytes} bytes, exceeding the maximum number of bytes service limit (${MAX_PAYLOAD_BYTES}).`,
+    );
+  }
+  const held = ctx.vars.heldBytesAfter(sizes);
+  if (held > MAX_VARIABLES_BYTES) {
+    throw new TerminalDataLimitExceededError(
+      `The variables of the execution would have a total size of ${held} bytes after the state '${state.name}', exceeding the maximum number of bytes service limit (${MAX_VARIABLES_BYTES}).`,
+    );
+  }
 }
 
 export class Executor {
@@ -353,11 +377,21 @@ export class Executor {
     next: string | undefined,
   ): Exit {
     const json = ctx.jsonOf(output);
+    // The state's output (after OutputPath / Output; the execution's output for a last state) is at most
+    // 256 KiB of UTF-8, or the execution fails at once (terminal: no Catch, no StateExited).
+    if (exceedsBytes(json, MAX_PAYLOAD_BYTES)) throw new TerminalDataLimitExceededError(dataLimitCause(state.name));
     let details: Record<string, unknown>;
     if (assigned) {
-      ctx.vars.assign(assigned);
       const av: Record<string, string> = {};
-      for (const k in assigned) av[k] = ctx.jsonOf(assigned[k]);
+      const sizes: Record<string, number> = {};
+      let total = 1; // the Assign's values as one JSON object: {"name":value,...} = 1 + Σ (name + 4 + value)
+      for (const k in assigned) {
+        const text = (av[k] = ctx.jsonOf(assigned[k]));
+        const size = (sizes[k] = utf8Bytes(text));
+        total += utf8Bytes(k) + 4 + size;
+      }
+      checkAssignSize(state, ctx, total, sizes);
+      ctx.vars.assign(assigned, sizes);
       details = { assignedVariables: av, assignedVariablesDetails: NOT_TRUNCATED, name: state.name, output: json, outputDetails: NOT_TRUNCATED };
     } else {
       details = { name: state.name, output: json, outputDetails: NOT_TRUNCATED };

@@ -38,8 +38,34 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** UTF-8 byte length, computed only when the string could exceed `limit`. */
+/**
+ * The payload size quota: 256 KiB of data as a UTF-8 encoded string, for a state's input and output, a
+ * task's result, the execution's input and output, and the variables one Assign sets.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-task-executions
+ */
+export const MAX_PAYLOAD_BYTES = 262144;
+
+/** The total size of all the variables an execution holds at once (workflow-variables docs: 10 MiB). */
+export const MAX_VARIABLES_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Whether the UTF-8 encoding of `s` is over `limit` bytes (not characters: 90,000 CJK characters are 270,000
+ * bytes). A JS string's UTF-8 size is at most 3 × its length (a surrogate pair: 2 units, 4 bytes), so the byte
+ * count is only made when the string could be over: the hot path pays one comparison.
+ */
 export function exceedsBytes(s: string, limit: number): boolean {
   if (s.length * 3 <= limit) return false;
+  if (s.length > limit) return true;
   return Buffer.byteLength(s, 'utf8') > limit;
+}
+
+/** UTF-8 byte length; the length itself for short strings of one-byte characters (no native call). */
+export function utf8Bytes(s: string): number {
+  const n = s.length;
+  if (n <= 64) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) < 0x80) i++;
+    if (i === n) return n;
+  }
+  return Buffer.byteLength(s, 'utf8');
 }

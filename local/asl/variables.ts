@@ -5,6 +5,12 @@
  */
 export class VarScope {
   private readonly vals: Record<string, unknown> = Object.create(null);
+  /** UTF-8 size of each variable's JSON text in this scope (made on the first sized assign). */
+  private sizes?: Record<string, number>;
+  /** Sum of `sizes`. */
+  private bytes = 0;
+  /** The bytes held by every live scope of the execution (shared by a root scope and its children). */
+  private readonly held: { bytes: number };
   private flat: Record<string, unknown> | null = null;
   /** Bumped by every assign in this scope. */
   private version = 0;
@@ -12,7 +18,9 @@ export class VarScope {
   /** The parent's all() the cached `flat` was built from. */
   private flatParent: Record<string, unknown> | null = null;
 
-  constructor(readonly parent?: VarScope) {}
+  constructor(readonly parent?: VarScope) {
+    this.held = parent ? parent.held : { bytes: 0 };
+  }
 
   get(name: string): { found: boolean; value: unknown } {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -25,9 +33,36 @@ export class VarScope {
   }
 
   /** Sets several variables at once (values were evaluated beforehand, so they all saw the old values). */
-  assign(values: Record<string, unknown>): void {
+  assign(values: Record<string, unknown>, sizes?: Record<string, number>): void {
     for (const k of Object.keys(values)) this.vals[k] = values[k];
+    if (sizes) {
+      const own = (this.sizes ??= Object.create(null) as Record<string, number>);
+      let delta = 0;
+      for (const k in sizes) {
+        delta += sizes[k] - (own[k] ?? 0);
+        own[k] = sizes[k];
+      }
+      this.bytes += delta;
+      this.held.bytes += delta;
+    }
     this.version++;
+  }
+
+  /**
+   * What the execution's variables would weigh (UTF-8 bytes of their JSON text, every live scope) once
+   * `sizes` are assigned here.
+   */
+  heldBytesAfter(sizes: Record<string, number>): number {
+    let total = this.held.bytes;
+    const own = this.sizes;
+    for (const k in sizes) total += sizes[k] - (own?.[k] ?? 0);
+    return total;
+  }
+
+  /** The scope's branch/iteration has ended: its variables no longer count towards the execution's total. */
+  release(): void {
+    this.held.bytes -= this.bytes;
+    this.bytes = 0;
   }
 
   /** All visible variables as one object (inner scopes shadow outer ones); cached until an assign here or above. */

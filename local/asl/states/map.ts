@@ -6,10 +6,19 @@
  * over S3) are rejected at compile time.
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
  */
-import { AslError, ExceedToleratedFailureThresholdError, ExecutionAbortedError, QueryEvaluationError, RuntimeError, toAslError } from '../errors';
+import {
+  AslError,
+  dataLimitCause,
+  ExceedToleratedFailureThresholdError,
+  ExecutionAbortedError,
+  QueryEvaluationError,
+  RuntimeError,
+  TerminalDataLimitExceededError,
+  toAslError,
+} from '../errors';
 import { invalidPathError, takeAbortedState, type Program } from '../executor';
 import { Thread } from '../events';
-import { toJson } from '../json';
+import { exceedsBytes, MAX_PAYLOAD_BYTES, toJson } from '../json';
 import { compileJsonataTemplate, JsonataScope, type JsonataTemplate } from '../jsonata';
 import { compilePath, type CompiledPath } from '../jsonpath';
 import { compileTemplate, type Evaluator } from '../payload';
@@ -139,15 +148,22 @@ export class MapState extends BaseState {
       const thread = new Thread(exec.recorder, mapThread.last);
       thread.emit('MapIterationStarted', 'mapIterationStartedEventDetails', { index: i, name: this.name });
       running.set(i, thread);
+      const vars = new VarScope(ctx.vars);
       try {
         const itemInput = await this.selectItem(input, ctx, i, items[i]);
-        results[i] = await exec.executor.runProgram(this.processor, itemInput, {
-          exec,
-          thread,
-          vars: new VarScope(ctx.vars),
-          cancel: ac,
-          nested: true,
-        });
+        let itemJson: string | undefined;
+        if (this.itemSelectorPath || this.itemSelectorJsonata) {
+          // An item after ItemSelector is an iteration's input: within the payload quota, or the execution
+          // fails (terminal). Without ItemSelector it is part of the Map's input, already within it.
+          itemJson = toJson(itemInput);
+          if (exceedsBytes(itemJson, MAX_PAYLOAD_BYTES)) throw new TerminalDataLimitExceededError(dataLimitCause(this.name));
+        }
+        results[i] = await exec.executor.runProgram(
+          this.processor,
+          itemInput,
+          { exec, thread, vars, cancel: ac, nested: true },
+          itemJson,
+        );
         running.delete(i);
         thread.note('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name: this.name });
         mapThread.last = thread.last;
@@ -178,6 +194,8 @@ export class MapState extends BaseState {
         }
         results[i] = err.toErrorOutput();
         mapThread.last = thread.last;
+      } finally {
+        vars.release();
       }
     };
     // Iterations start in index order. The next one starts as soon as the current one completes or

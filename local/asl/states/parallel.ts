@@ -4,7 +4,8 @@
  * Branches see the outer variables read-only: what they assign stays in the branch.
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html
  */
-import { AslError, ExecutionAbortedError, toAslError } from '../errors';
+import { AslError, dataLimitCause, ExecutionAbortedError, TerminalDataLimitExceededError, toAslError } from '../errors';
+import { exceedsBytes, MAX_PAYLOAD_BYTES } from '../json';
 import { takeAbortedState, type Program } from '../executor';
 import type { Thread } from '../events';
 import type { QueryLanguage } from '../types';
@@ -26,6 +27,10 @@ export class ParallelState extends BaseState {
 
   async execute(payload: unknown, ctx: StateCtx): Promise<StateResult> {
     const exec = ctx.exec;
+    // The branches' input (the state's input after Parameters/Arguments) is within the payload quota, or the
+    // execution fails (terminal). Its JSON text is made once, for every branch's first StateEntered.
+    const inputJson = ctx.jsonOf(payload);
+    if (exceedsBytes(inputJson, MAX_PAYLOAD_BYTES)) throw new TerminalDataLimitExceededError(dataLimitCause(this.name));
     ctx.containerSucceeded = 0;
     ctx.thread.emit('ParallelStateStarted');
     const outer = ctx.cancel;
@@ -38,8 +43,9 @@ export class ParallelState extends BaseState {
       await Promise.all(
         this.branches.map(async (program, i) => {
           const thread = ctx.thread.child();
+          const vars = new VarScope(ctx.vars);
           try {
-            results[i] = await exec.executor.runProgram(program, payload, { exec, thread, vars: new VarScope(ctx.vars), cancel: ac, nested: true });
+            results[i] = await exec.executor.runProgram(program, payload, { exec, thread, vars, cancel: ac, nested: true }, inputJson);
           } catch (e) {
             const abortedState = takeAbortedState(e);
             if (!failed && !(e instanceof ExecutionAbortedError && ac.aborted)) {
@@ -50,6 +56,8 @@ export class ParallelState extends BaseState {
             } else if (abortedState && !outer.aborted && failed?.err.catchable) {
               thread.note(`${abortedState}StateAborted`);
             }
+          } finally {
+            vars.release();
           }
         }),
       );

@@ -5,15 +5,17 @@
  */
 import {
   AslError,
+  dataLimitCause,
   DataLimitExceededError,
   ExecutionAbortedError,
   HeartbeatTimeoutError,
+  TerminalDataLimitExceededError,
   TimeoutError,
   UnsupportedResourceError,
   toAslError,
 } from '../errors';
 import { NOT_TRUNCATED } from '../events';
-import { exceedsBytes, toJson } from '../json';
+import { exceedsBytes, MAX_PAYLOAD_BYTES, toJson } from '../json';
 import { compileJsonataTemplate, type JsonataTemplate } from '../jsonata';
 import { compilePath, type CompiledPath } from '../jsonpath';
 import type { QueryLanguage, TaskInvocation } from '../types';
@@ -21,8 +23,7 @@ import { CancelToken } from '../cancel';
 import { startTimer } from '../clock';
 import { BaseState, resolveNumber, type Def, type StateCtx, type StateResult } from './base';
 
-/** 256 KiB: the payload size quota. */
-export const MAX_PAYLOAD_BYTES = 262144;
+export { MAX_PAYLOAD_BYTES } from '../json';
 
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:/;
 
@@ -171,6 +172,10 @@ export class TaskState extends BaseState {
         ? await resolveNumber(ctx, ctx.rawInput, undefined, this.heartbeatPath, this.heartbeatTmpl)
         : this.heartbeatSeconds;
     const params = toJson(payload);
+    // "After Parameters processing, the input of a state is larger than the payload size quota"
+    // (concepts-error-handling, States.DataLimitExceeded): the task is not scheduled. Terminal, like a state's
+    // output. The cause is the one AWS gives for an output: none was found recorded for an input.
+    if (exceedsBytes(params, MAX_PAYLOAD_BYTES)) throw new TerminalDataLimitExceededError(dataLimitCause(this.name));
 
     if (this.isLambdaArn) {
       const d: Record<string, unknown> = { input: params, inputDetails: NOT_TRUNCATED, resource: this.resource };
@@ -265,10 +270,8 @@ export class TaskState extends BaseState {
     ctx.resultValue = result;
     ctx.resultJson = output;
     if (exceedsBytes(output, MAX_PAYLOAD_BYTES)) {
-      const who = this.isLambdaArn ? this.resource : this.resourceType;
-      const err = new DataLimitExceededError(
-        `The state/task '${who}' returned a result with a size exceeding the maximum number of bytes service limit.`,
-      );
+      // Recorded on AWS: the resource type ('lambda', 'aws-sdk:cloudformation') or the Lambda ARN is named.
+      const err = new DataLimitExceededError(dataLimitCause(this.isLambdaArn ? this.resource : this.resourceType));
       this.failEvent(ctx, err);
       throw err;
     }
