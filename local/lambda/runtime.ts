@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { startTimer, systemClock } from '../asl/clock';
+import type { Clock } from '../asl/types';
 
 export interface LambdaDefinition {
   functionName: string;
@@ -28,6 +30,14 @@ export class LambdaFunctionError extends Error {
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
+export interface LocalLambdaOptions {
+  /**
+   * The time the function lives in (default: real time). Its code's `Date` follows this clock (`Date.now()`,
+   * `new Date()`), and so do the timeout and `context.getRemainingTimeInMillis()`.
+   */
+  clock?: Clock;
+}
+
 /**
  * Runs a bundled Lambda handler in this process, like Lambda runs execution environments: each
  * instance is its own module (module-scope state such as cached clients survives across invocations,
@@ -41,14 +51,22 @@ export class LocalLambda {
   private source?: { filename: string; code: string };
   /** Instances created so far (cold starts). */
   instances = 0;
+  private readonly clock: Clock;
 
-  constructor(readonly definition: LambdaDefinition, private readonly baseEnvironment: Record<string, string> = {}) {}
+  constructor(
+    readonly definition: LambdaDefinition,
+    private readonly baseEnvironment: Record<string, string> = {},
+    options: LocalLambdaOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   async invoke(event: unknown): Promise<unknown> {
     const handler = this.idle.pop() ?? this.load();
     let reusable = true;
     const { timeoutSeconds, functionName, functionArn, memorySize } = this.definition;
-    const deadline = Date.now() + timeoutSeconds * 1000;
+    const clock = this.clock;
+    const deadline = clock.now().getTime() + timeoutSeconds * 1000;
     const context = {
       functionName,
       functionVersion: '$LATEST',
@@ -57,14 +75,13 @@ export class LocalLambda {
       awsRequestId: randomUUID(),
       logGroupName: `/aws/lambda/${functionName}`,
       logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now().getTime()),
       callbackWaitsForEmptyEventLoop: true,
     };
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimeout: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`, [])),
-        timeoutSeconds * 1000,
+      cancelTimeout = startTimer(clock, timeoutSeconds * 1000, () =>
+        reject(new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`, [])),
       );
     });
     try {
@@ -80,7 +97,7 @@ export class LocalLambda {
       const e = error as Error;
       throw new LambdaFunctionError(e?.name && e.name !== 'Error' ? e.name : 'Error', e?.message ?? String(error), String(e?.stack ?? '').split('\n'));
     } finally {
-      clearTimeout(timer);
+      cancelTimeout?.();
       if (reusable) this.idle.push(handler);
     }
   }
@@ -100,7 +117,12 @@ export class LocalLambda {
     Object.assign(nodeProcess.env, this.baseEnvironment);
     const env = { ...nodeProcess.env, ...this.definition.environment };
     const functionProcess = Object.create(nodeProcess, { env: { value: env, enumerable: true } }) as NodeJS.Process;
-    const mod = compileModule(this.source.filename, this.source.code, functionProcess);
+    const globals: LocalGlobals = { process: functionProcess };
+    if (this.clock !== systemClock) {
+      const clock = this.clock;
+      globals.Date = clockDate(() => clock.now().getTime());
+    }
+    const mod = compileModule(this.source.filename, this.source.code, globals);
     const fn = (mod.exports as Record<string, unknown>)[exportName];
     if (typeof fn !== 'function') throw new Error(`Lambda ${this.definition.functionName}: ${this.definition.handler} is not a function`);
     this.instances++;
@@ -108,24 +130,64 @@ export class LocalLambda {
   }
 }
 
-type CompiledModule = Module & { _compile(code: string, filename: string): void; localProcess?: NodeJS.Process };
+/** Globals a function's module sees instead of Node's: its own `process` (environment), and `Date` on the cloud's clock. */
+interface LocalGlobals {
+  process: NodeJS.Process;
+  Date?: DateConstructor;
+}
+
+type CompiledModule = Module & { _compile(code: string, filename: string): void; localGlobals?: LocalGlobals };
 
 /**
  * Compiles CommonJS code as its own module in Node's real context (not a test runner's sandbox), with
- * `process` bound to `localProcess` inside it (a `var` after the "use strict" prologue shadows the global).
+ * `process` (and `Date`, when given) bound to `globals` inside it (a `var` after the "use strict" prologue
+ * shadows the global).
  */
-function compileModule(filename: string, code: string, localProcess?: NodeJS.Process): CompiledModule {
+function compileModule(filename: string, code: string, globals?: LocalGlobals): CompiledModule {
   const mod = new Module(filename, module) as CompiledModule;
   mod.filename = filename;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
   let source = code;
-  if (localProcess) {
-    mod.localProcess = localProcess;
+  if (globals) {
+    mod.localGlobals = globals;
     const prologue = /^(?:#![^\n]*\n)?\s*(['"])use strict\1;?/.exec(code)?.[0] ?? '';
-    source = `${prologue}var process = module.localProcess;${code.slice(prologue.length)}`;
+    const names = Object.keys(globals).filter((name) => globals[name as keyof LocalGlobals] !== undefined);
+    source = `${prologue}var ${names.map((name) => `${name} = module.localGlobals.${name}`).join(', ')};${code.slice(prologue.length)}`;
   }
   mod._compile(source, filename);
   return mod;
+}
+
+type ClockDateFactory = (now: () => number) => DateConstructor;
+let clockDateFactory: ClockDateFactory | undefined;
+
+/**
+ * A `Date` of Node's real context whose current time is `now()`: `Date.now()`, `new Date()` and `Date()` follow
+ * it; every other form (`new Date(ms)`, `Date.parse`, `Date.UTC`) is the real Date's, and `instanceof Date`
+ * holds for any real Date (an SDK's response dates too).
+ */
+function clockDate(now: () => number): DateConstructor {
+  clockDateFactory ??= compileModule(
+    path.join(__dirname, 'clock-date.js'),
+    `'use strict';
+module.exports = (now) => {
+  const RealDate = Date;
+  const ClockDate = class Date extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(now());
+      else super(...args);
+    }
+    static now() {
+      return now();
+    }
+    static [Symbol.hasInstance](value) {
+      return value instanceof RealDate;
+    }
+  };
+  return new Proxy(ClockDate, { apply: () => new RealDate(now()).toString() });
+};`,
+  ).exports as ClockDateFactory;
+  return clockDateFactory(now);
 }
 
 let nodeProcessCache: NodeJS.Process | undefined;
