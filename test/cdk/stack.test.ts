@@ -71,6 +71,7 @@ describe.each(NAMES)('resource %s', (name) => {
       QueueUrl: { Ref: id(r().deadLetterQueue) },
       FlagsFunctionArn: { 'Fn::GetAtt': [id(s.stack.flags.function), 'Arn'] },
       EventBusName: { Ref: id(s.stack.eventBus) },
+      RequestsTableName: { Ref: id(s.stack.requests.table) },
     });
   });
 
@@ -187,17 +188,19 @@ describe.each(NAMES)('resource %s', (name) => {
     });
   });
 
-  test('its state machine role reaches only its own table (Get/Put/Delete/Scan) and its own queue', () => {
+  test('its state machine role reaches only its own table (Get/Put/Delete/Scan/BatchGet), the request records (Get/Put/Update) and its own queue', () => {
     const roleId = id(r().stateMachine.role);
     expect(props(roleId).ManagedPolicyArns).toBeUndefined();
     const statements = statementsOfRole(resources, roleId);
     expect(statements.every((st) => st.effect === 'Allow')).toBe(true);
     const touching = (prefix: string) => statements.filter((st) => st.actions.some((a) => a.startsWith(prefix)));
 
-    expect(new Set(touching('dynamodb:').flatMap((st) => st.actions))).toEqual(
-      new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']),
+    const onTable = (table: string) => touching('dynamodb:').filter((st) => st.resources.includes(`<${table}.Arn>`));
+    expect(new Set(onTable(id(r().table)).flatMap((st) => st.actions))).toEqual(
+      new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem']),
     );
-    for (const st of touching('dynamodb:')) expect(st.resources).toEqual([`<${id(r().table)}.Arn>`]);
+    expect(new Set(onTable(id(s.stack.requests.table)).flatMap((st) => st.actions))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    for (const st of touching('dynamodb:')) expect(st.resources.length).toBe(1);
     expect(touching('sqs:').flatMap((st) => st.actions)).toContain('sqs:SendMessage');
     for (const st of touching('sqs:')) {
       expect(st.resources).toEqual([`<${id(r().deadLetterQueue)}.Arn>`]);
@@ -363,11 +366,65 @@ describe('Lambdas', () => {
     );
     for (const n of NAMES) {
       const queueArn = `<${id(s.stack.resources[n].deadLetterQueue)}.Arn>`;
-      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(allowed(action, queueArn)).toBe(true);
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']) expect(allowed(action, queueArn)).toBe(true);
       expect(allowed('states:StartSyncExecution', `<${id(s.stack.resources[n].stateMachine)}>`)).toBe(true);
     }
     // And nothing beyond that (plus X-Ray).
-    for (const st of statements) for (const a of st.actions) expect(a).toMatch(/^(sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueUrl|GetQueueAttributes)|states:StartSyncExecution|xray:\w+)$/);
+    for (const st of statements) for (const a of st.actions) expect(a).toMatch(/^(sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueUrl|GetQueueAttributes|SendMessage)|states:StartSyncExecution|xray:\w+)$/);
+  });
+
+  test('the redrive runs one at a time, every minute, and a tick that finds a run going is dropped within a minute', () => {
+    const fn = props(id(s.stack.redrive.function));
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    const [, invokeConfig] = ofType(resources, 'AWS::Lambda::EventInvokeConfig')[0];
+    expect(invokeConfig).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
+    const schedule = ofType(resources, 'AWS::Events::Rule').find(([, p]) => p.ScheduleExpression)![1];
+    expect(schedule.ScheduleExpression).toBe('rate(1 minute)');
+    expect(fn.Timeout).toBeLessThanOrEqual(300);
+  });
+
+  test('a request waiting more than 6 hours pages, by the redrive\'s own age metric and by SQS\'s (which skips messages received 3+ times)', () => {
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, p]) => p);
+    for (const n of NAMES) {
+      const own = alarms.find((a) => a.MetricName === 'OldestQueuedRequestAgeSeconds' && a.Dimensions?.[0]?.Value === n);
+      expect(own).toMatchObject({ Namespace: 'CrudApi/Redrive', Threshold: 21600, Statistic: 'Maximum' });
+      const sqsAge = alarms.find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage' && cfnText(a.Dimensions?.[0]?.Value).includes(id(s.stack.resources[n].deadLetterQueue)));
+      expect(sqsAge).toMatchObject({ Threshold: 21600 });
+    }
+    // Far below the queues' retention.
+    for (const n of NAMES) expect(props(id(s.stack.resources[n].deadLetterQueue)).MessageRetentionPeriod).toBe(14 * 86400);
+  });
+});
+
+describe('request records', () => {
+  const s = synthesize();
+  const resources: Resources = s.template.toJSON().Resources;
+  const id = (c: IConstruct) => s.stack.getLogicalId(c.node.defaultChild as CfnElement);
+  afterAll(removeSynthesized);
+
+  test('live in one table keyed by pk, with a TTL (30 days) that outlives the queues\' 14-day retention', () => {
+    const table = resources[id(s.stack.requests.table)].Properties;
+    expect(table.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    const asl = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
+    expect(asl).toContain('$floor($request.receivedAt / 1000) + 2592000');
+  });
+
+  test('GET /requests/{id} reads the record straight from DynamoDB (no execution), with a consistent read', () => {
+    const [requestsId] = ofType(resources, 'AWS::ApiGateway::Resource').find(([, p]) => p.PathPart === 'requests')!;
+    const [itemId] = ofType(resources, 'AWS::ApiGateway::Resource').find(([, p]) => p.ParentId?.Ref === requestsId)!;
+    const methods = ofType(resources, 'AWS::ApiGateway::Method').filter(([, p]) => p.ResourceId?.Ref === itemId && p.HttpMethod !== 'OPTIONS');
+    expect(methods.map(([, p]) => p.HttpMethod)).toEqual(['GET']);
+    const integration = methods[0][1].Integration;
+    expect(cfnText(integration.Uri)).toBe('arn:<AWS::Partition>:apigateway:<AWS::Region>:dynamodb:action/GetItem');
+    const template = cfnText(integration.RequestTemplates['application/json']);
+    expect(template).toContain(`"TableName":"<${id(s.stack.requests.table)}>"`);
+    expect(template).toContain('"ConsistentRead":true');
+    expect(integration.IntegrationResponses.map((r: any) => r.StatusCode).sort()).toEqual(['200', '503']);
+  });
+
+  test('the name "requests" cannot be a resource', () => {
+    expect(() => synthesize({ resources: [{ name: 'requests', key: 'requestId', schema: { type: 'object' } }] })).toThrow('taken by the request records');
   });
 });
 
@@ -382,7 +439,7 @@ describe('declarations', () => {
     const pizzas = third.stack.resources.pizzas;
 
     // THEN
-    third.template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    third.template.resourceCountIs('AWS::DynamoDB::Table', 4); // three resources + the request records
     third.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     third.template.resourceCountIs('AWS::SQS::Queue', 3);
     expect(res[pid(pizzas.table)].Properties.KeySchema).toEqual([{ AttributeName: 'pizzaId', KeyType: 'HASH' }]);

@@ -101,12 +101,10 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
     expect((await reader.read()).origin).toBe('appconfig');
   });
 
-  test('with AppConfig down, the first read serves the built-in defaults', async () => {
+  test('with AppConfig down and nothing known, the first read fails with FlagsUnavailable instead of guessing (writes never run blind)', async () => {
     await fake.close();
 
-    const reading = await newReader().read();
-
-    expect(reading).toEqual({ origin: 'defaults', flags: defaultFlags() });
+    await expect(newReader().read()).rejects.toMatchObject({ name: 'FlagsUnavailable' });
   });
 
   test('with AppConfig down later, reads serve the last known flags (stale cache)', async () => {
