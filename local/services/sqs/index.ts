@@ -126,6 +126,16 @@ const BATCH_ENTRY_ID = /^[a-zA-Z0-9_-]{1,80}$/;
 // Characters SQS accepts in bodies and string attributes: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
 const INVALID_CHARS = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const PURGE_INTERVAL_MS = 60_000;
+/**
+ * SendMessageBatch: "The maximum allowed individual message size and the maximum total payload size (the sum of
+ * the individual lengths of all of the batched messages) are both 1 MiB 1,048,576 bytes"
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html, since SQS
+ * raised its maximum to 1 MiB in 2025; 256 KiB before). The total is fixed; each message is also held to its
+ * queue's MaximumMessageSize. Recorded against AWS (ballerina-platform module-ballerinax-aws.sqs tests): ten
+ * 104,858-byte bodies → BatchRequestTooLong "Batch requests cannot be longer than 1048576 bytes. You have sent
+ * 1048580 bytes."
+ */
+export const MAX_BATCH_BYTES = 1_048_576;
 
 type Req = Record<string, any>;
 
@@ -495,7 +505,11 @@ export class SqsService {
         if (name !== 'AWSTraceHeader') throw invalidParameter(`Message system attribute name '${name}' is invalid.`);
       }
     }
-    const size = Buffer.byteLength(body) + attributesSize(attrs);
+    // The message's size is its body and its attributes (names, types and values), in UTF-8 bytes, at most the
+    // queue's MaximumMessageSize (default 262,144). AWS's answer, as seen through the Java SDK: InvalidParameterValue
+    // "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes."
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+    const size = messageSize(body, attrs);
     const max = q.attr('MaximumMessageSize');
     if (size > max) throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${max} bytes.`);
     let delay = q.attr('DelaySeconds');
@@ -513,9 +527,9 @@ export class SqsService {
   private sendMessageBatch(req: Req): Req {
     const q = this.queueFromUrl(req.QueueUrl);
     const entries = checkBatch(req.Entries);
-    const total = entries.reduce((n, e) => n + Buffer.byteLength(String(e.MessageBody ?? '')) + attributesSize(e.MessageAttributes), 0);
-    if (total > q.attr('MaximumMessageSize')) {
-      throw AwsError.of('sqs', 'BatchRequestTooLong', `Batch requests cannot be longer than ${q.attr('MaximumMessageSize')} bytes.`);
+    const total = entries.reduce((n, e) => n + messageSize(String(e.MessageBody ?? ''), e.MessageAttributes), 0);
+    if (total > MAX_BATCH_BYTES) {
+      throw AwsError.of('sqs', 'BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${total} bytes.`);
     }
     const Successful: Req[] = [];
     const Failed: Req[] = [];
@@ -769,12 +783,19 @@ function normalizeAttributes(input: unknown, what: string): Record<string, Messa
   return out;
 }
 
+/** A message's size: UTF-8 bytes of its body plus its attributes. */
+function messageSize(body: string, attrs: Record<string, MessageAttributeValue> | undefined): number {
+  return Buffer.byteLength(body) + attributesSize(attrs);
+}
+
 function attributesSize(attrs: Record<string, MessageAttributeValue> | undefined): number {
   if (!attrs) return 0;
   let n = 0;
   for (const [name, v] of Object.entries(attrs)) {
     n += Buffer.byteLength(name) + Buffer.byteLength(v?.DataType ?? '');
-    n += v?.BinaryValue ? Buffer.from(String(v.BinaryValue), 'base64').length : Buffer.byteLength(v?.StringValue ?? '');
+    const bin: unknown = v?.BinaryValue;
+    if (bin instanceof Uint8Array) n += bin.length;
+    else n += bin ? Buffer.from(String(bin), 'base64').length : Buffer.byteLength(v?.StringValue ?? '');
   }
   return n;
 }

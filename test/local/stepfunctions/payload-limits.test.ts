@@ -7,11 +7,17 @@
  *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html
  *   Over it, the request fails with the framework's ValidationException; `input` is a sensitive member, so the
  *   message leaves its value out ("Value at 'input' failed to satisfy constraint").
+ * - sqs:sendMessage of a message over the queue's MaximumMessageSize: SQS answers InvalidParameterValue, which
+ *   the optimized integration's SDK (Java v1) has no class for: `SQS.AmazonSQSException` (the name LocalStack
+ *   gives SQS errors, and the one AWS users retry on), the wire code in the cause; the AWS SDK integration:
+ *   `Sqs.SqsException` (see local/stepfunctions/task-errors.ts). A body that makes the Task's parameters larger
+ *   than 256 KiB never reaches SQS: States.DataLimitExceeded.
  * - An execution's output (the last state's output) over 256 KiB fails the execution with
  *   States.DataLimitExceeded ("Maximum input or output size for a task, state, or execution: 256 KiB of data as a
  *   UTF-8 encoded string", https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
  */
 import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { ROLE, TestCloud, definition, rejection, startCloud } from './helpers';
 
 const LIMIT = 262144;
@@ -77,6 +83,64 @@ describe('Step Functions API: payload limits', () => {
     const out = await cloud.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: doubling, input: JSON.stringify({ s: CJK.repeat(45000) }) }));
     expect(out.status).toBe('FAILED');
     expect(out.error).toBe('States.DataLimitExceeded');
+  });
+
+  describe('SQS through the Step Functions integrations', () => {
+    let small: string;
+    let counter = 0;
+    beforeAll(async () => {
+      small = (await cloud.sqs.send(new CreateQueueCommand({ QueueName: 'small', Attributes: { MaximumMessageSize: '1024' } }))).QueueUrl!;
+    });
+
+    async function send(resource: string, body: string, queueUrl = small) {
+      const def = definition({
+        Send: {
+          Type: 'Task',
+          Resource: resource,
+          Parameters: { QueueUrl: queueUrl, 'MessageBody.$': '$.body' },
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }],
+          ResultPath: '$.sent',
+          End: true,
+        },
+        Caught: { Type: 'Pass', OutputPath: '$.error', End: true },
+      });
+      const arn = (await cloud.sfn.send(new CreateStateMachineCommand({ name: `sqs-${++counter}`, definition: def, roleArn: ROLE, type: 'EXPRESS' }))).stateMachineArn!;
+      const out = await cloud.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ body }) }));
+      return { ...out, result: out.output === undefined ? undefined : JSON.parse(out.output) };
+    }
+
+    it('sqs:sendMessage over the queue maximum: SQS.AmazonSQSException with the Java SDK v1 cause', async () => {
+      expect((await send('arn:aws:states:::sqs:sendMessage', 'x'.repeat(1024))).result.sent.MessageId).toEqual(expect.any(String));
+      const out = await send('arn:aws:states:::sqs:sendMessage', 'x'.repeat(1025));
+      expect(out.result.Error).toBe('SQS.AmazonSQSException');
+      expect(out.result.Cause).toMatch(
+        /^One or more parameters are invalid\. Reason: Message must be shorter than 1024 bytes\. \(Service: AmazonSQS; Status Code: 400; Error Code: InvalidParameterValue; Request ID: [0-9a-f-]{36}; Proxy: null\)$/,
+      );
+    });
+
+    it('aws-sdk:sqs:sendMessage over the queue maximum: Sqs.SqsException with the SDK v2 cause', async () => {
+      const out = await send('arn:aws:states:::aws-sdk:sqs:sendMessage', CJK.repeat(342)); // 1,026 bytes, 342 characters
+      expect(out.result.Error).toBe('Sqs.SqsException');
+      expect(out.result.Cause).toMatch(/^One or more parameters are invalid\. Reason: Message must be shorter than 1024 bytes\. \(Service: Sqs, Status Code: 400, Request ID: [0-9a-f-]{36}\)$/);
+    });
+
+    it('a body over 256 KiB fails the execution before SQS sees it (the Task parameters are over the quota)', async () => {
+      const big = (await cloud.sqs.send(new CreateQueueCommand({ QueueName: 'big', Attributes: { MaximumMessageSize: '1048576' } }))).QueueUrl!;
+      const input = 'x'.repeat(131100); // the execution input is within 256 KiB...
+      const def = definition({
+        Send: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage',
+          Parameters: { QueueUrl: big, 'MessageBody.$': "States.Format('{}{}', $.body, $.body)" }, // ...the parameters are not
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Pass', End: true },
+      });
+      const arn = (await cloud.sfn.send(new CreateStateMachineCommand({ name: 'sqs-big', definition: def, roleArn: ROLE, type: 'EXPRESS' }))).stateMachineArn!;
+      const out = await cloud.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ body: input }) }));
+      expect(out).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: DATA_LIMIT_CAUSE('Send') });
+    });
   });
 
   it('a STANDARD execution failing on its output: DescribeExecution and the history as AWS records them', async () => {
