@@ -63,11 +63,51 @@ interface DynaliteStore {
 }
 interface DynaliteDbModule {
   create(options: Record<string, unknown>): DynaliteStore;
+  itemSize(item: Record<string, AttributeValue>, ...rest: unknown[]): number;
 }
+type AttributeValue = Record<string, unknown>;
 interface DynaliteValidationsModule {
   checkTypes(data: unknown, types: Record<string, unknown>): unknown;
   checkValidations(data: unknown, types: Record<string, unknown>, custom: ActionValidation['custom'], store: DynaliteStore): void;
 }
+
+/**
+ * Item sizes in UTF-8, as DynamoDB counts them: "Strings are Unicode with UTF-8 binary encoding. The size of a
+ * string is (number of UTF-8-encoded bytes of attribute name) + (number of UTF-8-encoded bytes)"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html); "The maximum
+ * item size in DynamoDB is 400 KB, which includes both attribute name binary length (UTF-8 length) and attribute
+ * value lengths (again binary length)" (ServiceQuotas.html#limits-items). dynalite counts UTF-16 units, so an item
+ * of 150,000 CJK characters (450,000 bytes) passed. Its exported `itemSize`, which PutItem, BatchWriteItem and
+ * UpdateItem check against 400 KB (409,600 bytes: "Item size has exceeded the maximum allowed size", "Item size to
+ * update has exceeded the maximum allowed size"), is replaced by one that counts strings, string sets and names
+ * (attribute and map keys) in UTF-8; numbers, binaries, booleans, nulls and the list/map overheads keep dynalite's
+ * sizes. dynalite's own capacity figures call its internal function and are left alone.
+ */
+const dynaliteItemSize = dynaliteDb.itemSize;
+function utf8ItemSize(item: Record<string, AttributeValue>, ...rest: unknown[]): number {
+  if (rest.length > 0 && rest.some((r) => r !== undefined)) return dynaliteItemSize(item, ...rest);
+  let size = 0;
+  for (const name of Object.keys(item)) size += Buffer.byteLength(name) + utf8ValueSize(item[name]);
+  return size;
+}
+function utf8ValueSize(value: AttributeValue): number {
+  const type = Object.keys(value)[0];
+  const v = value[type];
+  switch (type) {
+    case 'S':
+      return Buffer.byteLength(v as string);
+    case 'SS':
+      return (v as string[]).reduce((n, s) => n + Buffer.byteLength(s), 0);
+    case 'L':
+      return 3 + (v as AttributeValue[]).reduce((n, e) => n + 1 + utf8ValueSize(e), 0);
+    case 'M':
+      return 3 + Object.keys(v as object).length + utf8ItemSize(v as Record<string, AttributeValue>);
+    default:
+      // N, B, BS, NS, NULL, BOOL: dynalite's size of the value alone (an attribute named '' adds nothing).
+      return dynaliteItemSize({ '': value });
+  }
+}
+if ((dynaliteDb.itemSize as { utf8?: boolean }).utf8 !== true) dynaliteDb.itemSize = Object.assign(utf8ItemSize, { utf8: true });
 
 const actions = new Map<string, { action: Action; validation: ActionValidation }>();
 for (const op of DYNAMODB_OPERATIONS) {

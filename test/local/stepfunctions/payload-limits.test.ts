@@ -12,11 +12,14 @@
  *   gives SQS errors, and the one AWS users retry on), the wire code in the cause; the AWS SDK integration:
  *   `Sqs.SqsException` (see local/stepfunctions/task-errors.ts). A body that makes the Task's parameters larger
  *   than 256 KiB never reaches SQS: States.DataLimitExceeded.
+ * - dynamodb:updateItem growing an item over DynamoDB's 400 KB: ValidationException, which the optimized
+ *   integration names `DynamoDB.AmazonDynamoDBException` (see local/stepfunctions/task-errors.ts).
  * - An execution's output (the last state's output) over 256 KiB fails the execution with
  *   States.DataLimitExceeded ("Maximum input or output size for a task, state, or execution: 256 KiB of data as a
  *   UTF-8 encoded string", https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
  */
 import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { ROLE, TestCloud, definition, rejection, startCloud } from './helpers';
 
@@ -141,6 +144,32 @@ describe('Step Functions API: payload limits', () => {
       const out = await cloud.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ body: input }) }));
       expect(out).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: DATA_LIMIT_CAUSE('Send') });
     });
+  });
+
+  it('dynamodb:updateItem over 400 KB: DynamoDB.AmazonDynamoDBException, ValidationException in the cause', async () => {
+    await cloud.dynamodb.send(
+      new CreateTableCommand({ TableName: 'big-items', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
+    );
+    await cloud.dynamodb.send(new PutItemCommand({ TableName: 'big-items', Item: { pk: { S: 'k' }, a: { S: CJK.repeat(100000) } } })); // 300,000 bytes
+    const def = definition({
+      Update: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:updateItem',
+        Parameters: { TableName: 'big-items', Key: { pk: { S: 'k' } }, UpdateExpression: 'SET b = :b', ExpressionAttributeValues: { ':b': { 'S.$': '$.b' } } },
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+        End: true,
+      },
+      Caught: { Type: 'Pass', End: true },
+    });
+    const arn = (await cloud.sfn.send(new CreateStateMachineCommand({ name: 'ddb-big', definition: def, roleArn: ROLE, type: 'EXPRESS' }))).stateMachineArn!;
+    // 40,000 CJK characters: 120,000 bytes (the parameters stay within 256 KiB; the item would be 420,000+).
+    const out = await cloud.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ b: CJK.repeat(40000) }) }));
+    expect(out.status).toBe('SUCCEEDED');
+    const error = JSON.parse(out.output!);
+    expect(error.Error).toBe('DynamoDB.AmazonDynamoDBException');
+    expect(error.Cause).toMatch(
+      /^Item size to update has exceeded the maximum allowed size \(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ValidationException; Request ID: [0-9a-f-]{36}; Proxy: null\)$/,
+    );
   });
 
   it('a STANDARD execution failing on its output: DescribeExecution and the history as AWS records them', async () => {
