@@ -71,6 +71,8 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
         data: { S: expect.any(String) },
         requestToken: { S: res.requestId },
         lastRequestAt: { N: expect.stringMatching(/^\d{13}$/) },
+        // UTF-8 bytes of data (pages are bounded by it)
+        size: { N: String(Buffer.byteLength(stored!.data.S)) },
       });
       expect(JSON.parse(stored!.data.S)).toEqual(res.json);
     });
@@ -108,10 +110,11 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect(replay.headers.get('etag')).toBe('"1"');
       traced(replay);
 
-      // Same key, other body: still the first request's answer; the stored item is untouched.
+      // Same key, other body: a client error (IETF Idempotency-Key draft), and the stored item is untouched.
       const sameKeyOtherBody = await api.post(collection, sample(), { 'Idempotency-Key': idempotencyKey });
-      expect(sameKeyOtherBody.status).toBe(201);
-      expect(sameKeyOtherBody.json).toEqual(first.json);
+      expect(sameKeyOtherBody.status).toBe(422);
+      expect(sameKeyOtherBody.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(sameKeyOtherBody.json.detail).toMatch(/Idempotency-Key was already used with a different request/);
 
       const stored = await storedItem(cloud, resource, id);
       expect(stored?.version).toEqual({ N: '1' });
@@ -339,12 +342,19 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect(applied.map((r) => r.json.version).sort()).toEqual(applied.map((_, i) => i + 2));
     });
 
-    it('5 POSTs with the same Idempotency-Key at once: all 201 with the same item, written once', async () => {
+    it('5 POSTs with the same Idempotency-Key at once: one 201, the others 409 + Retry-After while it runs (IETF draft), written once; a retry then gets the 201', async () => {
       const idempotencyKey = randomUUID();
       const body = sample();
       const results = await Promise.all([1, 2, 3, 4, 5].map(() => api.post(collection, body, { 'Idempotency-Key': idempotencyKey })));
-      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
-      for (const r of results) expect(r.json).toEqual(results[0].json);
+      const created = results.filter((r) => r.status === 201);
+      expect(created).toHaveLength(1);
+      for (const r of results.filter((x) => x.status !== 201)) {
+        expect(r.status).toBe(409);
+        expect(r.headers.get('retry-after')).toBe('1');
+      }
+      const retry = await api.post(collection, body, { 'Idempotency-Key': idempotencyKey });
+      expect(retry.status).toBe(201);
+      expect(retry.json).toEqual(created[0].json);
       const id = idFromIdempotencyKey(idempotencyKey);
       expect((await storedItem(cloud, resource, id))?.version).toEqual({ N: '1' });
     });
@@ -528,6 +538,7 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
     expect(input).toEqual({
       method: 'POST',
       resource: name,
+      stage: 'v1',
       path: `${api.stagePath}/${name}`,
       id: '',
       query: { limit: '5', next: '' },

@@ -326,11 +326,8 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     expect(await stored(orders, idFromKey(key))).toBeUndefined();
   });
 
-  // DEFECT: CheckReadOnly sends a write to ReadOnly (→ SendToDeadLetterQueue) *before* ClaimIdempotencyKey, so
-  // a request queued by the readOnly flag never claims its key. A retry with the same key during the same
-  // maintenance window is queued again as a new request: a second DLQ message and a 202 whose Location names
-  // the retry's own request id, not the first one's.
-  test.failing('a retry with the key of a request queued by readOnly answers the same 202 and Location (readOnly still on)', async () => {
+  // The key is claimed before the readOnly check, so a request queued by maintenance owns its key too.
+  test('a retry with the key of a request queued by readOnly answers the same 202 and Location (readOnly still on)', async () => {
     const key = 'idem-queued-ro-1';
     const input = request(orders, 'POST', '', order(), { idempotencyKey: key });
     const first = await run(orders, input, { readOnly: true });
@@ -345,9 +342,7 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     expect(dlqMessages(orders, retryInput.requestId)).toHaveLength(0);
   });
 
-  // DEFECT (minor): AnswerQueuedAgain builds its own 202 body {requestId, status} instead of the first answer's
-  // {requestId, status, reason, location}: the status and Location match, the body does not.
-  test.failing('a retry with the key of a queued request answers the same 202 body as the first answer', async () => {
+  test('a retry with the key of a queued request answers the same 202 body as the first answer', async () => {
     const key = 'idem-queued-body-1';
     const put = onTable(PUT_ITEM, orders.table, 'DynamoDB.InternalServerErrorException');
     const first = await run(orders, request(orders, 'POST', '', order(), { idempotencyKey: key }), {}, { [PUT_ITEM]: put.handler });
