@@ -1,3 +1,4 @@
+import type { ControllableClock } from './asl/clock';
 import type { LocalServices } from './services';
 import type { StepFunctionsService } from './stepfunctions/service';
 
@@ -18,6 +19,8 @@ export interface LocalCloudOptions {
   schedules?: boolean;
   /** Where progress lines and warnings go (default console.log). */
   log?: (line: string) => void;
+  /** The cloud's one clock (default: a new one at real time). Tests may hand in their own to start ahead or keep a reference. */
+  clock?: ControllableClock;
 }
 
 /** One REST resource of the app, as the template deploys it. */
@@ -47,6 +50,12 @@ export interface LocalCloud {
   warnings: string[];
   services: LocalServices;
   stepFunctions: StepFunctionsService;
+  /**
+   * The clock everything runs on: real time plus an offset. `await clock.advance(ms)` skips time: SQS messages
+   * become visible or expire, retries and Wait states end, TTL items are swept, Lambdas see the new `Date`, and
+   * each schedule fires once per period skipped (the Promise resolves after those invocations).
+   */
+  clock: ControllableClock;
   /** Invokes a Lambda of the template in-process (e.g. the redrive function) and returns its result. */
   invokeFunction(functionName: string, event?: unknown): Promise<unknown>;
   /** Stops both servers and closes the data stores (pending writes are flushed). */

@@ -5,24 +5,30 @@
  *   AWS::DynamoDB::Table              → dynalite table            (local/services/dynamodb)
  *   AWS::SQS::Queue                   → local queue               (local/services/sqs)
  *   AWS::AppConfig::*                 → AppConfig store + AppConfigData (local/services/appconfigdata)
- *   AWS::Events::EventBus / Rule      → PutEvents recorder; rate() schedules run their Lambda targets
+ *   AWS::Events::EventBus / Rule      → PutEvents recorder; rate() schedules and pattern rules run their Lambda targets (local/event-rules.ts)
  *   AWS::Lambda::Function             → the bundled asset, in-process (local/lambda/runtime.ts)
  *   AWS::StepFunctions::StateMachine  → our ASL engine behind the Step Functions API (local/stepfunctions)
  *   AWS::ApiGateway::*                → REST API emulation rendering the template's VTL (local/apigateway)
  *
  * Everything else is listed in `warnings`, never skipped silently. The console (local/console) is served
  * by the AWS-compatible endpoint at /console/.
+ *
+ * One clock (`LocalCloud.clock`, real time plus an offset that only grows) drives every part that keeps time:
+ * the services (SQS, AppConfig, EventBridge, DynamoDB TTL), the ASL engine's waits, retries and timeouts, the
+ * Lambdas' `Date` and timeouts, and the schedules. `clock.advance(ms)` (or POST /_local/clock) skips time.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../cdk/paths';
 import { RestApi } from './apigateway/rest-api';
+import { ControllableClock } from './asl/clock';
 import { RunningApiServer, startApiServer } from './apigateway/server';
 import type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
 import { LocalConsole } from './console';
 import { ResolvedTemplate } from './cloudformation/template';
 import { RunningEndpoint, startEndpoint } from './endpoint';
 import { awsJsonStringify } from './endpoint/http';
+import { startEventRules } from './event-rules';
 import { LocalLambda } from './lambda/runtime';
 import { AwsError, LocalServices } from './services';
 import { toAwsError } from './services/errors';
@@ -78,7 +84,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   try {
     const synth = synthesizeApp(SYNTH_CACHE, stackName);
-    const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory });
+    const clock = options.clock ?? new ControllableClock();
+    const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory, clock });
     cleanups.push(() => services.close());
 
     // The console is handed to the endpoint and the Step Functions service now, and the running cloud once started.
@@ -91,6 +98,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       account: '000000000000',
       taskHandlers,
       dataDir: services.dataDir && ensureDir(path.join(services.dataDir, 'stepfunctions')),
+      clock,
       onExecution: (execution) => localConsole.onExecution(execution),
     });
     cleanups.push(() => stepFunctions.close());
@@ -158,6 +166,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             memorySize: Number(p.MemorySize ?? 128),
           },
           baseEnvironment,
+          { clock },
         ),
       );
       functions[logicalId.replace(/[0-9A-F]{8}$/, '')] = name;
@@ -178,8 +187,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
     }
 
-    const timers = scheduleRules(template, lambdas, options.schedules ?? true, warnings, log);
-    cleanups.push(() => timers.forEach(clearInterval));
+    cleanups.push(startEventRules({ template, lambdas, events: services.events, clock, schedules: options.schedules ?? true, warnings, log }));
 
     const callAwsAction = async (service: string, action: string, body: string) => {
       try {
@@ -251,6 +259,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       warnings,
       services,
       stepFunctions,
+      clock,
       invokeFunction: (name, event = {}) => lambdaBackend.invoke(name, event),
       stop,
     };
@@ -305,40 +314,4 @@ function taskResources(node: unknown, found = new Set<string>()): Set<string> {
 /** DefinitionSubstitutions: each `${Name}` is replaced by its value, as CloudFormation does. */
 function applySubstitutions(definition: string, substitutions: Record<string, unknown>): string {
   return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (text, name: string) => (name in substitutions ? String(substitutions[name]) : text));
-}
-
-/** Runs `rate(...)` schedule rules whose targets are Lambda functions of the template. */
-function scheduleRules(template: ResolvedTemplate, lambdas: Map<string, LocalLambda>, enabled: boolean, warnings: string[], log: (line: string) => void): NodeJS.Timeout[] {
-  const timers: NodeJS.Timeout[] = [];
-  for (const { logicalId, properties: p } of template.resourcesOfType('AWS::Events::Rule')) {
-    if (!p.ScheduleExpression) {
-      warnings.push(`${logicalId}: event pattern rules are not emulated (events are recorded, not routed)`);
-      continue;
-    }
-    const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(p.ScheduleExpression);
-    if (!rate) {
-      warnings.push(`${logicalId}: schedule ${p.ScheduleExpression} is not emulated (only rate())`);
-      continue;
-    }
-    if (!enabled || p.State === 'DISABLED') continue;
-    const unit = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }[rate[2]] as number;
-    for (const target of p.Targets ?? []) {
-      const name = String(target.Arn).split(':function:')[1];
-      const fn = name && lambdas.get(name);
-      if (!fn) {
-        warnings.push(`${logicalId}: target ${target.Arn} is not a local Lambda function`);
-        continue;
-      }
-      const event = target.Input ? JSON.parse(target.Input) : {};
-      const timer = setInterval(() => {
-        fn.invoke(event).then(
-          (result) => log(`schedule ${logicalId} → ${name}: ${JSON.stringify(result)}`),
-          (error) => log(`schedule ${logicalId} → ${name} failed: ${error}`),
-        );
-      }, Number(rate[1]) * unit);
-      timer.unref();
-      timers.push(timer);
-    }
-  }
-  return timers;
 }

@@ -1,6 +1,7 @@
 /**
  * A small EventBridge: PutEvents records events per bus (durably, in `events.jsonl`) and returns EventIds.
- * No rules or targets: the console and tests read what was published.
+ * The console and tests read what was published; `onEvent` listeners see each event as it is put (the local
+ * cloud routes them to the template's pattern rules: local/event-rules.ts, patterns in ./pattern.ts).
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -124,6 +125,34 @@ export class EventsService {
   }
 }
 
+/** An event as EventBridge delivers it to a rule's target. */
+export interface EventEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+export function eventEnvelope(e: RecordedEvent, where: { account: string; region: string }): EventEnvelope {
+  return {
+    version: '0',
+    id: e.id,
+    'detail-type': e.detailType,
+    source: e.source,
+    account: where.account,
+    // EventBridge sends whole seconds: 2024-01-01T00:00:00Z.
+    time: e.time.replace(/\.\d+Z$/, 'Z'),
+    region: where.region,
+    resources: e.resources,
+    detail: e.detail,
+  };
+}
+
 function validateEntry(entry: any): Record<string, string> | undefined {
   const missing = ['Source', 'DetailType', 'Detail'].filter((k) => typeof entry?.[k] !== 'string' || entry[k] === '');
   if (missing.length) return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter(s) ${missing.join(', ')} not specified.` };
@@ -137,7 +166,7 @@ function validateEntry(entry: any): Record<string, string> | undefined {
 }
 
 /** 'default' when omitted; the name part of an event bus ARN. */
-function busName(nameOrArn: unknown): string {
+export function busName(nameOrArn: unknown): string {
   if (typeof nameOrArn !== 'string' || !nameOrArn) return 'default';
   const m = /^arn:[^:]+:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn);
   return m ? m[1] : nameOrArn;
