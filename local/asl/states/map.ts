@@ -152,9 +152,9 @@ export class MapState extends BaseState {
       try {
         const itemInput = await this.selectItem(input, ctx, i, items[i]);
         let itemJson: string | undefined;
-        if (this.itemSelectorPath || this.itemSelectorJsonata) {
-          // An item after ItemSelector is an iteration's input: within the payload quota, or the execution
-          // fails (terminal). Without ItemSelector it is part of the Map's input, already within it.
+        if (this.itemSelectorPath || this.itemSelectorJsonata || this.items) {
+          // An item after ItemSelector (or made by a JSONata Items) is an iteration's input: within the payload
+          // quota, or the execution fails (terminal). An item of ItemsPath is part of the Map's input, within it.
           itemJson = toJson(itemInput);
           if (exceedsBytes(itemJson, MAX_PAYLOAD_BYTES)) throw new TerminalDataLimitExceededError(dataLimitCause(this.name));
         }
