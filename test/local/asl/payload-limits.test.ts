@@ -211,6 +211,16 @@ describe('a state input after Parameters/Arguments over 256 KiB fails the execut
     expectTerminal(await run(def, { s: jsonStringOf(140000), items: [1] }), 'M');
     expect(output(await run(def, { s: 'small', items: [1, 2] }))).toEqual([1, 1]);
   });
+
+  test('a Map item made by a JSONata Items expression', async () => {
+    const def = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'M',
+      States: { M: { Type: 'Map', Items: '{% [$states.input.s & $states.input.s] %}', ItemProcessor: { StartAt: 'B', States: { B: { Type: 'Pass', Output: 1, End: true } } }, End: true } },
+    };
+    expectTerminal(await run(def, { s: jsonStringOf(140000) }), 'M');
+    expect(output(await run(def, { s: jsonStringOf(120000) }))).toEqual([1]);
+  });
 });
 
 describe('Parallel and Map', () => {
