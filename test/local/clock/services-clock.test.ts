@@ -124,7 +124,7 @@ describe('services on the controllable clock', () => {
     expect(Date.parse(after.now) - Date.now()).toBeGreaterThan(HOUR_S * 1000 - 1000);
     expect(fired).toBe(true);
 
-    expect((await post({ advanceMs: 1500 }).then((r) => r.json())).offsetMs).toBe(HOUR_S * 1000 + 1500);
+    expect(((await post({ advanceMs: 1500 }).then((r) => r.json())) as { offsetMs: number }).offsetMs).toBe(HOUR_S * 1000 + 1500);
     for (const bad of [{}, { advanceSeconds: -1 }, { advanceSeconds: 'soon' }, { advanceSeconds: 1, advanceMs: 1 }, { advanceMs: 1e20 }]) {
       const r = await post(bad);
       expect(r.status).toBe(400);
