@@ -13,9 +13,15 @@ const HELP = `Usage: npm start -- [options]
   --host <address>      address to listen on (default 127.0.0.1)
   --data-dir <dir>      where tables, queues, executions and flags persist (default .local-cloud)
   --in-memory           keep nothing on disk
-  --no-schedules        do not run the template's schedule rules (the 5-minute redrive)
+  --no-schedules        do not run the template's schedule rules (the redrive)
   --quiet               no access log lines
-  -h, --help            this text`;
+  -h, --help            this text
+
+The clock of the whole local cloud can be moved forward (SQS visibility and retention, retries and Wait
+states, flag caches, DynamoDB TTL and the schedules all follow it):
+
+  curl <endpoint>/_local/clock                                             → {"now": ..., "offsetMs": ...}
+  curl -X POST <endpoint>/_local/clock -d '{"advanceSeconds": 3600}'       → after what came due has run`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
