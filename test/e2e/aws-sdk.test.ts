@@ -46,6 +46,7 @@ describe('@aws-sdk/client-dynamodb', () => {
         data: { S: expect.any(String) },
         requestToken: { S: created.requestId },
         lastRequestAt: { N: expect.stringMatching(/^\d+$/) },
+        size: { N: expect.stringMatching(/^\d+$/) },
       });
       expect(JSON.parse(got.Item!.data.S!)).toEqual(created.json);
       expect(scanned[0]).toEqual(got.Item);

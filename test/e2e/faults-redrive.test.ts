@@ -66,7 +66,8 @@ describe('transient DynamoDB faults', () => {
     expectProblem(res, 503, 'Service Unavailable');
     expect(res.headers.get('retry-after')).toBe('1');
     const execution = expectExecution(cloud, res, 'orders');
-    expect(taskOutcomes(execution, 'getItem')).toEqual(Array(4).fill(`failed:DynamoDB.${THROTTLED}`));
+    // One attempt and two retries (the retry budget of docs/architecture.md).
+    expect(taskOutcomes(execution, 'getItem')).toEqual(Array(3).fill(`failed:DynamoDB.${THROTTLED}`));
     expect(deadLetters(cloud, 'orders')).toEqual([]);
   });
 
@@ -106,7 +107,7 @@ describe('retries exhausted → dead-letter queue → 202 → redrive', () => {
 
     for (const q of queued) {
       expect(q.res.status).toBe(202);
-      expect(q.res.json).toEqual({ requestId: q.res.requestId, status: 'queued' });
+      expect(q.res.json).toEqual({ requestId: q.res.requestId, status: 'queued', reason: `DynamoDB.${THROTTLED}`, location: `/v1/requests/${q.res.requestId}` });
       const execution = expectExecution(cloud, q.res, q.resource);
       // 1 attempt + 3 retries, then the DLQ.
       expect(taskOutcomes(execution, 'putItem')).toEqual(Array(4).fill(`failed:DynamoDB.${THROTTLED}`));

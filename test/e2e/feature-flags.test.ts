@@ -76,9 +76,9 @@ describe('readOnly, toggled at runtime', () => {
     );
     const { res } = queued;
     expect(res.status).toBe(202);
-    expect(res.json).toEqual({ requestId: res.requestId, status: 'queued' });
+    expect(res.json).toEqual({ requestId: res.requestId, status: 'queued', reason: 'ReadOnlyMode', location: `/v1/requests/${res.requestId}` });
+    expect(res.headers.get('location')).toBe(`/v1/requests/${res.requestId}`);
     expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-    expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('etag')).toBeNull();
     expectExecution(cloud, res, 'orders');
     // AppConfigData's minimum poll interval is 15 s: the change may take up to that long, not much longer.
@@ -113,7 +113,7 @@ describe('readOnly, toggled at runtime', () => {
 
     queuedDelete = await api.delete(`/orders/${id}`);
     expect(queuedDelete.status).toBe(202);
-    expect(queuedDelete.json).toEqual({ requestId: queuedDelete.requestId, status: 'queued' });
+    expect(queuedDelete.json).toMatchObject({ requestId: queuedDelete.requestId, status: 'queued', reason: 'ReadOnlyMode' });
     expect((await api.get(`/orders/${id}`)).status).toBe(200);
     expect(deadLetters(cloud, 'orders').map((m) => m.requestId)).toContain(queuedDelete.requestId);
   });
