@@ -3,14 +3,12 @@
  *
  * SQS has no "peek": listing receives the messages (hidden for LIST_VISIBILITY_SECONDS while the list is
  * built) and releases them at once afterwards (ChangeMessageVisibility 0). Each listing therefore adds
- * one to every listed message's ApproximateReceiveCount, which the redrive's poison rule counts
- * (a message received more than 5 times is left for an operator). docs/cli.md says so.
+ * one to every listed message's ApproximateReceiveCount; the redrive ignores receive counts (only an
+ * unreadable message is poison, lambdas/redrive/redrive.ts), so listing costs nothing but the receive.
  */
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 export const LIST_VISIBILITY_SECONDS = 30;
-/** lambdas/redrive/redrive.ts's default: more receives than this and the redrive leaves the message as poison. */
-export const MAX_RECEIVES = 5;
 
 export interface DeadLetter {
   messageId: string;

@@ -6,7 +6,7 @@
  *   executions list [--resource r] [--status s] [--limit n] [--since d]
  *   executions show <requestId> [--resource r] [--full] [--since d]
  *   dlq list <resource> [--limit n]
- *   dlq redrive <resource> [--all | --message <id...> | --limit n] [--max-receives n]
+ *   dlq redrive <resource> [--all | --message <id...> | --limit n]
  *   flags get [name]
  *   flags set <name>=<true|false>
  *
@@ -117,7 +117,6 @@ Reference: docs/cli.md`);
     .option('--all', 'every waiting message')
     .option('--message <id...>', 'only these message ids (see `dlq list`)')
     .option('--limit <n>', 'without --all/--message: how many messages (default 10)')
-    .option('--max-receives <n>', 'replay messages received up to n times; more is poison, left queued (default 5, as the redrive Lambda)')
     .action(act((ctx, resource: string, opts: Record<string, any>) => dlqRedrive(ctx, resource, opts)));
 
   const flags = program.command('flags').description('AppConfig feature flags (lambdas/flags/definitions.ts)');

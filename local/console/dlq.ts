@@ -99,7 +99,10 @@ export class DeadLetterQueues {
   redrive(resource: LocalResource, options: { messageIds?: string[]; onOutcome?: (o: MessageOutcome) => void } = {}): Promise<MessageOutcome[]> {
     const target = { resource: resource.name, queueUrl: resource.deadLetterQueueUrl, stateMachineArn: resource.stateMachineArn };
     const previous = this.queues.get(resource.name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => redriveQueue(target, this.sdk(), { messageIds: options.messageIds, onOutcome: options.onOutcome }));
+    const run = previous
+      .catch(() => undefined)
+      .then(() => redriveQueue(target, this.sdk(), { messageIds: options.messageIds, onOutcome: options.onOutcome }))
+      .then((summary) => summary.outcomes);
     const settled = run.catch(() => undefined);
     this.queues.set(resource.name, settled);
     void settled.then(() => {

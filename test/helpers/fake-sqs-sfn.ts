@@ -3,9 +3,18 @@ import { LocalServer, RecordedRequest, Reply, startServer } from './http-server'
 
 /**
  * A tiny AWS JSON 1.0 endpoint with just what the redrive uses: SQS ReceiveMessage, DeleteMessage,
- * ChangeMessageVisibility, and Step Functions StartSyncExecution answered by a script.
+ * ChangeMessageVisibility, SendMessage, and Step Functions StartSyncExecution answered by a script.
  * (A later issue replaces it with the local cloud; keep it small.)
+ *
+ * Time is `Date.now()`, so a test that mocks it moves the queue's clock and the redrive's together.
+ * Receipts are strict: once a message's visibility has ended (or `expireReceipt` was called) its receipt
+ * handle is refused by DeleteMessage (ReceiptHandleIsInvalid) and ChangeMessageVisibility (MessageNotInflight).
  */
+export interface MessageAttribute {
+  DataType: string;
+  StringValue?: string;
+}
+
 export interface StoredMessage {
   messageId: string;
   body: string;
@@ -14,6 +23,22 @@ export interface StoredMessage {
   /** Epoch ms from which the message can be received again. */
   visibleAt: number;
   receiptHandle?: string;
+  /** SentTimestamp, epoch ms. */
+  sentTimestamp: number;
+  attributes?: Record<string, MessageAttribute>;
+}
+
+export interface EnqueueOptions {
+  /** SentTimestamp (default: now). */
+  sentTimestamp?: number;
+  attributes?: Record<string, MessageAttribute>;
+}
+
+/** An AWS error the fake answers with instead of doing the operation. */
+export interface FakeApiError {
+  httpStatus: number;
+  type: string;
+  message: string;
 }
 
 export interface StartSyncExecutionCall {
@@ -37,13 +62,17 @@ export interface FakeSqsSfn {
   /** The URL of a queue, created empty if it does not exist yet. */
   queueUrl(name: string): string;
   /** Puts a message on a queue, optionally as if already received `receiveCount` times. */
-  enqueue(queue: string, body: string, receiveCount?: number): StoredMessage;
+  enqueue(queue: string, body: string, receiveCount?: number, options?: EnqueueOptions): StoredMessage;
   messages(queue: string): StoredMessage[];
+  /** Ends the message's visibility now: it is visible again and its current receipt handle is refused. */
+  expireReceipt(messageId: string): void;
+  /** Decides, per SQS call, to fail it instead (undefined: do it). */
+  sqsFault: (operation: string, input: Record<string, any>) => FakeApiError | undefined;
   readonly executions: StartSyncExecutionCall[];
   /** Counts SQS calls by operation name, e.g. 'ChangeMessageVisibility'. */
   calls(operation: string): Record<string, unknown>[];
-  /** Decides the outcome of each StartSyncExecution; defaults to SUCCEEDED with statusCode 200. */
-  script: (call: StartSyncExecutionCall) => ExecutionOutcome;
+  /** Decides the outcome of each StartSyncExecution (may take its time); defaults to SUCCEEDED with statusCode 200. */
+  script: (call: StartSyncExecutionCall) => ExecutionOutcome | Promise<ExecutionOutcome>;
   close(): Promise<void>;
 }
 
@@ -66,17 +95,31 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
   const fake = {
     executions,
     script: (): ExecutionOutcome => ({ status: 'SUCCEEDED', output: { statusCode: 200, headers: {}, body: '' } }),
+    sqsFault: () => undefined,
     queueUrl: (name: string) => {
       if (!queues.has(name)) queues.set(name, []);
       return `${baseUrl}/000000000000/${name}`;
     },
-    enqueue(queue: string, body: string, receiveCount = 0) {
-      const message: StoredMessage = { messageId: `msg-${++counter}`, body, receiveCount, visibleAt: 0 };
+    enqueue(queue: string, body: string, receiveCount = 0, options: EnqueueOptions = {}) {
+      const message: StoredMessage = {
+        messageId: `msg-${++counter}`,
+        body,
+        receiveCount,
+        visibleAt: 0,
+        sentTimestamp: options.sentTimestamp ?? Date.now(),
+        ...(options.attributes ? { attributes: options.attributes } : {}),
+      };
       if (!queues.has(queue)) queues.set(queue, []);
       queues.get(queue)!.push(message);
       return message;
     },
     messages: (queue: string) => queues.get(queue) ?? [],
+    expireReceipt(messageId: string) {
+      for (const queue of queues.values()) {
+        const m = queue.find((x) => x.messageId === messageId);
+        if (m) m.visibleAt = Math.min(m.visibleAt, Date.now());
+      }
+    },
     calls: (operation: string) => sqsCalls.filter((c) => c.operation === operation).map((c) => c.input),
   } as unknown as FakeSqsSfn & { script: FakeSqsSfn['script'] };
 
@@ -84,12 +127,21 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
     sqsCalls.push({ operation, input });
     const queue = queueOf(input.QueueUrl);
     if (!queue) return awsError(400, 'com.amazonaws.sqs#QueueDoesNotExist', `The specified queue does not exist: ${input.QueueUrl}`);
-    const byHandle = () => queue.find((m) => m.receiptHandle !== undefined && m.receiptHandle === input.ReceiptHandle);
+    const fault = fake.sqsFault(operation, input);
+    if (fault) return awsError(fault.httpStatus, `com.amazonaws.sqs#${fault.type}`, fault.message);
+    // A receipt is valid while its message is in flight (its visibility has not ended).
+    const byHandle = () => queue.find((m) => m.receiptHandle !== undefined && m.receiptHandle === input.ReceiptHandle && m.visibleAt > Date.now());
     switch (operation) {
       case 'ReceiveMessage': {
         const now = Date.now();
         const wanted: string[] = [...(input.MessageSystemAttributeNames ?? []), ...(input.AttributeNames ?? [])];
         const withCount = wanted.includes('All') || wanted.includes('ApproximateReceiveCount');
+        const withSent = wanted.includes('All') || wanted.includes('SentTimestamp');
+        const attributeNames: string[] = input.MessageAttributeNames ?? [];
+        const attributesOf = (m: StoredMessage) =>
+          m.attributes && attributeNames.length
+            ? Object.fromEntries(Object.entries(m.attributes).filter(([name]) => attributeNames.includes('All') || attributeNames.includes('.*') || attributeNames.includes(name)))
+            : {};
         const batch = queue.filter((m) => m.visibleAt <= now).slice(0, input.MaxNumberOfMessages ?? 1);
         for (const m of batch) {
           m.receiveCount += 1;
@@ -103,9 +155,17 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
             ReceiptHandle: m.receiptHandle,
             MD5OfBody: md5(m.body),
             Body: m.body,
-            ...(withCount ? { Attributes: { ApproximateReceiveCount: String(m.receiveCount) } } : {}),
+            ...(withCount || withSent
+              ? { Attributes: { ...(withCount ? { ApproximateReceiveCount: String(m.receiveCount) } : {}), ...(withSent ? { SentTimestamp: String(m.sentTimestamp) } : {}) } }
+              : {}),
+            ...(Object.keys(attributesOf(m)).length ? { MessageAttributes: attributesOf(m) } : {}),
           })),
         });
+      }
+      case 'SendMessage': {
+        const attributes = input.MessageAttributes as Record<string, MessageAttribute> | undefined;
+        const m = fake.enqueue(String(input.QueueUrl).replace(`${baseUrl}/000000000000/`, ''), String(input.MessageBody), 0, attributes ? { attributes } : {});
+        return json(200, { MessageId: m.messageId, MD5OfMessageBody: md5(m.body) });
       }
       case 'DeleteMessage': {
         const m = byHandle();
@@ -115,7 +175,7 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
       }
       case 'ChangeMessageVisibility': {
         const m = byHandle();
-        if (!m) return awsError(400, 'com.amazonaws.sqs#ReceiptHandleIsInvalid', 'The receipt handle is not valid');
+        if (!m) return awsError(400, 'com.amazonaws.sqs#MessageNotInflight', 'Message does not exist or is not available for visibility timeout change.');
         m.visibleAt = Date.now() + Number(input.VisibilityTimeout) * 1000;
         return json(200, {});
       }
@@ -124,10 +184,10 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
     }
   };
 
-  const startSyncExecution = (input: Record<string, any>, host: string): Reply => {
+  const startSyncExecution = async (input: Record<string, any>, host: string): Promise<Reply> => {
     const call: StartSyncExecutionCall = { stateMachineArn: input.stateMachineArn, name: input.name, input: input.input, host };
     executions.push(call);
-    const outcome = fake.script(call);
+    const outcome = await fake.script(call);
     if ('apiError' in outcome) return awsError(outcome.apiError.httpStatus, outcome.apiError.type, outcome.apiError.message);
     const now = Date.now() / 1000;
     const arn = `${String(input.stateMachineArn).replace(':stateMachine:', ':express:')}:${input.name}:${executions.length}`;
@@ -143,7 +203,7 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
     });
   };
 
-  const handle = (request: RecordedRequest): Reply => {
+  const handle = (request: RecordedRequest): Reply | Promise<Reply> => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const input = JSON.parse(request.body || '{}');
     if (target.startsWith('AmazonSQS.')) return sqs(target.slice('AmazonSQS.'.length), input);

@@ -3,9 +3,9 @@
  * queue, and their replay through the resource's state machine with the redrive Lambda's own code
  * (lambdas/redrive/redrive.ts), run here with the operator's credentials.
  */
-import { MessageOutcome, Outcome, redriveQueue } from '../../../lambdas/redrive/redrive';
+import { MessageOutcome, Outcome, StopReason, redriveQueue } from '../../../lambdas/redrive/redrive';
 import { CommandContext, parseLimit } from '../context';
-import { DeadLetter, MAX_RECEIVES, listDeadLetters, queueDepth } from '../dead-letters';
+import { DeadLetter, listDeadLetters, queueDepth } from '../dead-letters';
 import { NotFoundError, OperationFailedError, UsageError } from '../errors';
 import { abbreviate, ago, table } from '../format';
 import { requireResource } from '../stack-outputs';
@@ -27,13 +27,13 @@ export async function dlqList(ctx: CommandContext, resourceName: string, options
   if (messages.length) {
     ctx.out(table(['MESSAGE ID', 'REQUEST ID', 'REQUEST', 'ERROR', 'QUEUED', 'RECEIVES'], messages.map(row)));
     if (messages.length < depth.visible) ctx.out(`(first ${messages.length} of ${depth.visible}; --limit <n> for more)`);
-    ctx.note(`Listing received each message once (SQS has no peek): RECEIVES includes it. The redrive leaves a message received more than ${MAX_RECEIVES} times as poison.`);
+    ctx.note('Listing received each message once (SQS has no peek): RECEIVES includes it. Receive counts do not matter to the redrive: only an unreadable message is poison.');
   }
   return 0;
 }
 
 function row(m: DeadLetter): string[] {
-  const receives = `${m.receiveCount}${m.unreadable ? ' (unreadable: poison)' : m.receiveCount >= MAX_RECEIVES ? ' (poison at next redrive)' : ''}`;
+  const receives = `${m.receiveCount}${m.unreadable ? ' (unreadable: poison)' : ''}`;
   return [m.messageId, m.requestId ?? '', [m.method, m.path].filter(Boolean).join(' '), abbreviate(m.error ?? '', 48), m.queuedAt ? `${m.queuedAt.toISOString()} (${ago(m.queuedAt)})` : '', receives];
 }
 
@@ -41,17 +41,22 @@ export interface RedriveOptions {
   all?: boolean;
   message?: string[];
   limit?: string;
-  maxReceives?: string;
 }
 
 const KINDS: Outcome[] = ['applied', 'rejected', 'kept', 'poison'];
+
+const STOPPED: Record<StopReason, string> = {
+  transient: 'Stopped: 3 replays in a row were kept, the cause still holds; the rest waits for the next redrive.',
+  deadline: 'Stopped: out of time.',
+  limit: '', // the operator's own --limit: the summary says what is left
+  error: 'Stopped: receiving from the queue failed.',
+};
 
 export async function dlqRedrive(ctx: CommandContext, resourceName: string, options: RedriveOptions): Promise<number> {
   const messageIds = options.message?.length ? [...new Set(options.message)] : undefined;
   if (options.all && messageIds) throw new UsageError('Use either --all or --message <id...>, not both');
   if (options.limit !== undefined && (options.all || messageIds)) throw new UsageError('--limit applies only without --all and --message');
   const batch = parseLimit(options.limit, DEFAULT_REDRIVE_BATCH);
-  const maxReceives = parseLimit(options.maxReceives, MAX_RECEIVES, '--max-receives');
   const resource = requireResource(await ctx.target.stack(), resourceName);
   const clients = ctx.target.clients();
 
@@ -64,7 +69,7 @@ export async function dlqRedrive(ctx: CommandContext, resourceName: string, opti
     counts[o.outcome]++;
     const width = String(total || '?').length;
     const status = o.statusCode === undefined ? '' : `HTTP ${o.statusCode}`;
-    const line = [`${String(done).padStart(width)}/${total || '?'}`, o.outcome.padEnd(8), o.requestId ?? `(message ${o.messageId})`, status, o.error ? abbreviate(o.error, 100) : ''].filter(Boolean).join('  ');
+    const line = [`${String(done).padStart(width)}/${total || '?'}`, o.outcome.padEnd(8), o.requestId ?? `(message ${o.messageId})`, status, o.error ?? o.notReplayed ? abbreviate((o.error ?? o.notReplayed)!, 100) : '', o.requeuedAs ? `requeued as ${o.requeuedAs}` : '', o.deleteError ? `delete failed: ${abbreviate(o.deleteError, 60)}` : ''].filter(Boolean).join('  ');
     // With --json stdout is the result document only; the progress goes to stderr.
     if (ctx.json) ctx.note(line);
     else ctx.out(line);
@@ -75,20 +80,29 @@ export async function dlqRedrive(ctx: CommandContext, resourceName: string, opti
     ctx.out(`Redriving ${what} of ${resource.name} through ${resource.stateMachineArn.split(':').pop()}…`);
   }
 
-  const outcomes = await redriveQueue(
+  const summary = await redriveQueue(
     { resource: resource.name, queueUrl: resource.deadLetterQueueUrl, stateMachineArn: resource.stateMachineArn },
     clients,
-    { maxMessages: messageIds ? messageIds.length : options.all ? Number.POSITIVE_INFINITY : batch, maxReceives, messageIds, onOutcome: progress },
+    {
+      maxMessages: messageIds ? messageIds.length : options.all ? Number.POSITIVE_INFINITY : batch,
+      messageIds,
+      // Messages named one by one are all tried, even while the cause holds.
+      ...(messageIds ? { stopAfterConsecutiveKept: Number.POSITIVE_INFINITY } : {}),
+      onOutcome: progress,
+    },
   );
+  const { outcomes, requeued, stoppedBecause } = summary;
   const found = new Set(outcomes.map((o) => o.messageId));
   const notFound = (messageIds ?? []).filter((id) => !found.has(id));
   const remaining = (await queueDepth(clients.sqs, resource.deadLetterQueueUrl)).visible;
 
   if (ctx.json) {
-    ctx.printJson({ resource: resource.name, ...counts, notFound, remaining, outcomes });
+    ctx.printJson({ resource: resource.name, ...counts, requeued, ...(stoppedBecause ? { stoppedBecause } : {}), notFound, remaining, outcomes });
   } else {
-    const summary = KINDS.map((k) => `${counts[k]} ${k}`).join(', ');
-    ctx.out(outcomes.length ? `${outcomes.length}/${total || outcomes.length} done: ${summary}. ${remaining} message${remaining === 1 ? '' : 's'} left in the queue.` : `Nothing to redrive: the ${resource.name} dead-letter queue ${waiting ? 'had none of the requested messages' : 'is empty'}.`);
+    const line = KINDS.map((k) => `${counts[k]} ${k}`).join(', ');
+    ctx.out(outcomes.length ? `${outcomes.length}/${total || outcomes.length} done: ${line}. ${remaining} message${remaining === 1 ? '' : 's'} left in the queue.` : `Nothing to redrive: the ${resource.name} dead-letter queue ${waiting ? 'had none of the requested messages' : 'is empty'}.`);
+    if (requeued) ctx.out(`${requeued} message${requeued === 1 ? ' was' : 's were'} requeued as new messages before the queue's retention ends.`);
+    if (stoppedBecause && STOPPED[stoppedBecause]) ctx.out(STOPPED[stoppedBecause] + (summary.error ? ` (${summary.error})` : ''));
   }
   if (notFound.length) {
     throw new NotFoundError(`Not in the ${resource.name} dead-letter queue: ${notFound.join(', ')}`, [`\`dlq list ${resource.name}\` shows the message ids waiting (in-flight messages being redriven by someone else are not visible).`]);
@@ -96,8 +110,7 @@ export async function dlqRedrive(ctx: CommandContext, resourceName: string, opti
   const failed = outcomes.length - counts.applied;
   if (failed > 0) {
     throw new OperationFailedError(`${failed} of ${outcomes.length} redriven message${outcomes.length === 1 ? ' was' : 's were'} not applied (${KINDS.filter((k) => k !== 'applied' && counts[k]).map((k) => `${counts[k]} ${k}`).join(', ')})`, [
-      'rejected: answered 4xx, can never succeed, deleted; kept: failed again, still queued; poison: unreadable or received too often, left for you',
-      `(a message received too often can still be replayed on purpose: --message <id> --max-receives <n>, default ${MAX_RECEIVES}).`,
+      'rejected: answered 4xx, can never succeed, deleted; kept: still failing for a transient reason (5xx, 408, 429, Retry-After), still queued; poison: unreadable, left for you.',
     ]);
   }
   return 0;

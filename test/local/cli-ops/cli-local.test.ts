@@ -202,32 +202,29 @@ describe('the dead-letter queue', () => {
   test('redrive --json on an empty queue: zero counts, exit 0', async () => {
     const { code, json } = await cli('--json', 'dlq', 'redrive', 'orders');
     expect(code).toBe(EXIT.OK);
-    expect(json).toEqual({ resource: 'orders', applied: 0, rejected: 0, kept: 0, poison: 0, notFound: [], remaining: 0, outcomes: [] });
+    expect(json).toEqual({ resource: 'orders', applied: 0, rejected: 0, kept: 0, poison: 0, requeued: 0, notFound: [], remaining: 0, outcomes: [] });
   });
 
-  test('each listing counts as a receive (SQS has no peek): the list marks what the next redrive will leave as poison', async () => {
+  test('each listing counts as a receive (SQS has no peek), and receive counts do not matter: a message listed 6 times is replayed', async () => {
     cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED });
     const { requestId } = await post('customers', { name: 'Lin', email: 'lin@example.com' });
     cloud.services.faults.clear();
-    for (let i = 1; i < 5; i++) expect((await cli('--json', 'dlq', 'list', 'customers')).json.messages[0].receiveCount).toBe(i);
-    const fifth = await cli('dlq', 'list', 'customers');
-    expect(fifth.stdout).toMatch(new RegExp(`${requestId}.*\\s5 \\(poison at next redrive\\)\\n`));
+    for (let i = 1; i <= 5; i++) expect((await cli('--json', 'dlq', 'list', 'customers')).json.messages[0].receiveCount).toBe(i);
+    const sixth = await cli('dlq', 'list', 'customers');
+    expect(sixth.stdout).toMatch(new RegExp(`${requestId}.*\\s6\\n`));
+    expect(sixth.stdout).not.toContain('poison');
     const redrive = await cli('dlq', 'redrive', 'customers');
-    expect(redrive.code).toBe(EXIT.FAILED);
-    expect(redrive.stdout).toMatch(new RegExp(`^1/1  poison    ${requestId}  received 6 times \\(max 5\\)$`, 'm'));
-    expect(redrive.stderr).toContain('error: 1 of 1 redriven message was not applied (1 poison)');
-    expect((await cli('--json', 'dlq', 'list', 'customers')).json.visible).toBe(1);
-
-    // Replayed on purpose, with a higher threshold.
-    const forced = await cli('dlq', 'redrive', 'customers', '--max-receives', '10');
-    expect(forced.code).toBe(EXIT.OK);
-    expect(forced.stdout).toMatch(new RegExp(`^1/1  applied   ${requestId}  HTTP 201$`, 'm'));
+    expect(redrive.code).toBe(EXIT.OK);
+    expect(redrive.stdout).toMatch(new RegExp(`^1/1  applied   ${requestId}  HTTP 201$`, 'm'));
+    expect((await cli('--json', 'dlq', 'list', 'customers')).json.visible).toBe(0);
   });
 
   test('usage and not-found errors of dlq commands', async () => {
     expect(await cli('dlq', 'redrive', 'orders', '--all', '--message', 'x')).toMatchObject({ code: EXIT.USAGE, stderr: 'error: Use either --all or --message <id...>, not both\n' });
     expect(await cli('dlq', 'list', 'pizzas')).toMatchObject({ code: EXIT.NOT_FOUND, stderr: 'error: Unknown resource "pizzas"; known resources: orders, customers\n' });
     expect(await cli('dlq', 'redrive', 'pizzas')).toMatchObject({ code: EXIT.NOT_FOUND });
+    // The receive-count threshold is gone (receive counts do not matter any more).
+    expect(await cli('dlq', 'redrive', 'orders', '--max-receives', '10')).toMatchObject({ code: EXIT.USAGE });
     expect(await cli('dlq', 'list')).toMatchObject({ code: EXIT.USAGE, stderr: "error: missing required argument 'resource'\n" });
   });
 });
