@@ -86,7 +86,11 @@ export class TimeToLive {
     if (this.attributes.get(table) === attributeName) return;
     if (attributeName === undefined) this.attributes.delete(table);
     else this.attributes.set(table, attributeName);
-    if (this.options.file) fs.writeFileSync(this.options.file, JSON.stringify(Object.fromEntries(this.attributes)));
+    if (this.options.file) {
+      // Whole or not at all: a crash mid-write must not leave a file the next start cannot read.
+      fs.writeFileSync(`${this.options.file}.tmp`, JSON.stringify(Object.fromEntries(this.attributes)));
+      fs.renameSync(`${this.options.file}.tmp`, this.options.file);
+    }
     this.arm();
   }
 
