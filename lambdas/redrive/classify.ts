@@ -13,7 +13,10 @@ export interface QueuedRequest {
     headers?: { ifMatch?: string; ifNoneMatch?: string; idempotencyKey?: string };
   };
   requestId: string;
+  /** Why it was queued (e.g. ReadOnlyMode, DynamoDB.ProvisionedThroughputExceededException). */
   error?: string;
+  /** When the state machine queued it (ISO 8601). */
+  queuedAt?: string;
 }
 
 /** A message body: the queued request, or why it is poison (never replayed, never deleted). */

@@ -1,6 +1,7 @@
 /**
  * The redrive: replays each request waiting in a resource's dead-letter queue through the resource's own
- * state machine (StartSyncExecution, input `{...request, replay: true}`). The state machine records the
+ * state machine (StartSyncExecution, input `{...request, replay: true, queuedBecause, queuedAt}`, see
+ * `replayInput`). The state machine records the
  * request's outcome and answers an already-final request from that record, so a replay is idempotent and a
  * message seen twice is harmless (shared/PITFALLS.md #6). Used by the redrive Lambda (index.ts), the
  * operator CLI (local/cli/commands/dlq.ts) and the local console (local/console/dlq.ts).
@@ -271,7 +272,7 @@ class QueueRun {
     if (this.wanted?.size === 0) return this.summary();
     for (;;) {
       this.checkStops();
-      await this.keepAlive();
+      if (!this.stopped) await this.keepAlive(); // once stopped, what waits is released (or requeued) at the end
       if (!this.stopped && this.inFlight.size < this.window && this.started < this.maxMessages) {
         const next = this.nextRunnable();
         if (next) {
@@ -522,7 +523,7 @@ class QueueRun {
         new StartSyncExecutionCommand({
           stateMachineArn: this.target.stateMachineArn,
           name: executionName(h.queued!.requestId, h.attempt),
-          input: JSON.stringify({ ...h.queued!.request, replay: true }),
+          input: JSON.stringify(replayInput(h.queued!)),
         }),
       );
       result = { execution };
@@ -596,6 +597,20 @@ class QueueRun {
       outcomes: this.outcomes,
     };
   }
+}
+
+/**
+ * The execution input of a replay: the original request marked `replay: true`, with why and when it was
+ * queued (`queuedBecause`, `queuedAt`) so the state machine's request record can say so even when the
+ * first execution could not write it.
+ */
+export function replayInput(queued: QueuedRequest): Record<string, unknown> {
+  return {
+    ...queued.request,
+    replay: true,
+    ...(typeof queued.error === 'string' && queued.error ? { queuedBecause: queued.error } : {}),
+    ...(typeof queued.queuedAt === 'string' && queued.queuedAt ? { queuedAt: queued.queuedAt } : {}),
+  };
 }
 
 function requeueAttributes(h: Held): Record<string, MessageAttributeValue> {

@@ -170,7 +170,8 @@ describe('redriveQueue against SQS and Step Functions endpoints', () => {
     const [call] = fake.executions;
     expect(call.stateMachineArn).toBe(STATE_MACHINE_ARN);
     expect(call.name).toBe('req-7-redrive-2');
-    expect(JSON.parse(call.input)).toEqual({ ...JSON.parse(body).request, replay: true });
+    // With why and when it was queued, for the request record.
+    expect(JSON.parse(call.input)).toEqual({ ...JSON.parse(body).request, replay: true, queuedBecause: 'DynamoDB.ProvisionedThroughputExceededException', queuedAt: '2026-01-01T00:00:00Z' });
     // disableHostPrefix: the call reached this host, not sync-127.0.0.1
     expect(call.host).toBe(`127.0.0.1:${fake.server.port}`);
   });
