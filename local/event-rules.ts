@@ -115,7 +115,7 @@ function ruleTargets(logicalId: string, targets: Record<string, any>[], options:
     let payload: Target['payload'] = (event) => event;
     if (target.Input !== undefined) {
       const input = typeof target.Input === 'string' ? JSON.parse(target.Input) : target.Input;
-      payload = () => structuredClone(input);
+      payload = () => input; // a Lambda gets its own copy (the payload goes through JSON)
     } else if (target.InputPath) {
       const path = compilePath(String(target.InputPath));
       payload = (event) => path.read(event).value ?? null;
