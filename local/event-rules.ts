@@ -18,7 +18,7 @@ import { startTimer } from './asl/clock';
 import { compilePath } from './asl/jsonpath';
 import type { Clock } from './asl/types';
 import type { ResolvedTemplate } from './cloudformation/template';
-import { EventsService, busName, eventEnvelope } from './services/events';
+import { EventsService, busName, eventEnvelope, eventTime } from './services/events';
 import { compileEventPattern } from './services/events/pattern';
 
 export interface InvocableFunction {
@@ -144,7 +144,7 @@ function startSchedule(logicalId: string, periodMs: number, ruleArn: string, tar
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
       account: options.template.account,
-      time: new Date(at).toISOString().replace(/\.\d+Z$/, 'Z'),
+      time: eventTime(new Date(at).toISOString()),
       region: options.template.region,
       resources: [ruleArn],
       detail: {},

@@ -145,12 +145,16 @@ export function eventEnvelope(e: RecordedEvent, where: { account: string; region
     'detail-type': e.detailType,
     source: e.source,
     account: where.account,
-    // EventBridge sends whole seconds: 2024-01-01T00:00:00Z.
-    time: e.time.replace(/\.\d+Z$/, 'Z'),
+    time: eventTime(e.time),
     region: where.region,
     resources: e.resources,
     detail: e.detail,
   };
+}
+
+/** An ISO time as EventBridge sends it to targets, in whole seconds: 2024-01-01T00:00:00Z. */
+export function eventTime(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
 }
 
 function validateEntry(entry: any): Record<string, string> | undefined {
