@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import { ROOT } from '../cdk/paths';
 import { RestApi } from './apigateway/rest-api';
 import { ControllableClock } from './asl/clock';
+import { setJsonataTimeSource } from './asl/jsonata';
 import { RunningApiServer, startApiServer } from './apigateway/server';
 import type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
 import { LocalConsole } from './console';
@@ -85,6 +86,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const synth = synthesizeApp(SYNTH_CACHE, stackName);
     const clock = options.clock ?? new ControllableClock();
+    // The workflows' $now()/$millis() (timestamps, the retry-budget guard) follow the same clock.
+    setJsonataTimeSource(() => clock.now().getTime());
+    cleanups.push(() => setJsonataTimeSource(Date.now));
     const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory, clock });
     cleanups.push(() => services.close());
 
@@ -209,7 +213,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const apis = template.resourcesOfType('AWS::ApiGateway::RestApi');
     if (apis.length > 1) warnings.push(`${apis.slice(1).map((a) => a.logicalId).join(', ')}: only the first REST API is served`);
     if (apis.length > 0) {
-      const api = new RestApi(template, apis[0].logicalId, callAwsAction);
+      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now() });
       warnings.push(...api.unsupported);
       apiServer = await startApiServer({
         api,

@@ -85,6 +85,8 @@ export class RestApi {
     resolved: ResolvedTemplate,
     readonly logicalId: string,
     private readonly callAwsAction: AwsActionCaller,
+    /** The clock of $context.requestTime / requestTimeEpoch (the local cloud's controllable clock). */
+    private readonly options: { now?: () => Date } = {},
   ) {
     this.apiId = resolved.ref(logicalId);
     const belongs = (r: Record<string, any>) => r.RestApiId === this.apiId;
@@ -159,7 +161,7 @@ export class RestApi {
 
   async handle(request: ApiRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
-    const started = new Date();
+    const started = this.options.now?.() ?? new Date();
     const { headers, byLowerName } = singleHeaders(request.rawHeaders);
     const header = (name: string) => headerValue(headers, byLowerName, name);
     const stagePrefix = `/${this.stageName}`;

@@ -268,6 +268,17 @@ function plainJson(v: unknown, depth: number): number {
   }
 }
 
+/**
+ * Where `$now()` and `$millis()` take the time (epoch ms). The local cloud points it at its controllable clock,
+ * so a workflow's own timestamps and time checks follow an advance like its Retry waits do.
+ */
+let timeSource: () => number = Date.now;
+export function setJsonataTimeSource(source: () => number): void {
+  timeSource = source;
+}
+/** Binding that carries one slow evaluation's fixed time to the `$now`/`$millis` below. */
+const TIME_BINDING = '__sfnEvaluationTimeMs';
+
 /** The timestamp `$now()` returns during one fast evaluation (jsonata fixes it per evaluation too). */
 let fastNow: string | undefined;
 /** `$` during one fast evaluation: the input (undefined in Step Functions), or the item a filter is testing. */
@@ -372,7 +383,7 @@ const FAST_FUNCTIONS: Record<string, { arity: number; sequence?: boolean; fn: (a
     arity: 0,
     fn: () => {
       if (fastNow === undefined) {
-        const iso = new Date().toISOString();
+        const iso = new Date(timeSource()).toISOString();
         // jsonata's default picture is ISO 8601 with milliseconds and 'Z' for years 0-9999.
         if (iso.length !== 24) return FALLBACK;
         fastNow = iso;
@@ -723,6 +734,19 @@ function finiteOrName(v: unknown, depth = 0): unknown {
 /** Registers the Step Functions additions ($partition, $range, $hash, $random, $uuid, $parse) on a jsonata expression. */
 export function withStepFunctionsFunctions(expr: jsonata.Expression): jsonata.Expression {
   for (const [name, fn, sig] of SFN_FUNCTIONS) expr.registerFunction(name, fn, sig);
+  // $now/$millis as jsonata defines them (one fixed time per evaluation), but from timeSource.
+  type Env = { environment: { lookup(name: string): any } };
+  const evaluationTime = (self: Env): number => self.environment.lookup(TIME_BINDING) ?? timeSource();
+  expr.registerFunction(
+    'now',
+    function (this: Env, picture?: string, timezone?: string) {
+      return this.environment.lookup('fromMillis').implementation.call(this, evaluationTime(this), picture, timezone);
+    },
+    '<s?s?:s>',
+  );
+  expr.registerFunction('millis', function (this: Env) {
+    return evaluationTime(this);
+  }, '<:n>');
   return expr;
 }
 
@@ -767,7 +791,7 @@ export function compileJsonata(text: string, field: string): CompiledJsonata {
   const slow = async (s: JsonataScope): Promise<unknown> => {
     let result: unknown;
     try {
-      result = await expr.evaluate(undefined, s.bindings());
+      result = await expr.evaluate(undefined, { ...s.bindings(), [TIME_BINDING]: timeSource() });
     } catch (e) {
       throw new QueryEvaluationError(thrownCause(source, field, e), field);
     }

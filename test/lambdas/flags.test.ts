@@ -1,5 +1,5 @@
 import { AppConfigDataClient, BadRequestException, GetLatestConfigurationCommand, StartConfigurationSessionCommand } from '@aws-sdk/client-appconfigdata';
-import { defaultFlags, featureFlagsDocument } from '../../lambdas/flags/definitions';
+import { featureFlagsDocument } from '../../lambdas/flags/definitions';
 import { FlagsReader } from '../../lambdas/flags/flags-reader';
 import { FakeAppConfigData, startFakeAppConfigData } from '../helpers/fake-appconfigdata';
 import { LOCAL_CLIENT_CONFIG } from '../helpers/http-server';
