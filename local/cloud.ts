@@ -51,6 +51,7 @@ const NOT_EMULATED: Record<string, string> = {
   'AWS::SQS::QueuePolicy': 'queue policies are not enforced',
   'AWS::Lambda::Permission': 'resource policies are not enforced',
   'AWS::ApiGateway::Account': 'account settings (CloudWatch role) have no local effect',
+  'AWS::Lambda::EventInvokeConfig': 'async retries are not emulated: a throttled asynchronous invocation (e.g. a schedule tick during a run) is dropped at once'
 };
 /** Types consumed by the REST API emulation or with nothing to run. */
 const HANDLED_ELSEWHERE = new Set([
@@ -170,7 +171,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             memorySize: Number(p.MemorySize ?? 128),
           },
           baseEnvironment,
-          { clock },
+          {
+            clock,
+            reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
+            beforeInvoke: () => services.faults.check('lambda', 'Invoke'),
+          },
         ),
       );
       functions[logicalId.replace(/[0-9A-F]{8}$/, '')] = name;

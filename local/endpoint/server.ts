@@ -286,6 +286,7 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
       const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
       if (invocationType === 'DryRun') return send(res, 204, {}, '');
       const run = Promise.resolve().then(() => lambda.invoke(name, payload));
+      const serviceError = (err: unknown) => err instanceof AwsError && err.service === 'lambda';
       if (invocationType === 'Event') {
         run.catch((err) => console.error(`Lambda ${name} (async invoke) failed:`, err));
         return send(res, 202, {}, '');
@@ -294,6 +295,11 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         const result = await run;
         send(res, 200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, JSON.stringify(result ?? null));
       } catch (err) {
+        // Throttled or failing service: an HTTP error (the SDK raises TooManyRequestsException), not a function error.
+        if (serviceError(err)) {
+          log.errorCode = (err as AwsError).code;
+          return sendRendered(res, (err as AwsError).renderLambda());
+        }
         const e = err as { errorType?: string; errorMessage?: string; trace?: string[]; message?: string; name?: string };
         const errorBody = { errorType: e.errorType ?? e.name ?? 'Error', errorMessage: e.errorMessage ?? e.message ?? String(err), trace: e.trace ?? [] };
         send(res, 200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' }, JSON.stringify(errorBody));

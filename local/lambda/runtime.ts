@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startTimer, systemClock } from '../asl/clock';
 import type { Clock } from '../asl/types';
+import { AwsError } from '../services/errors';
 
 export interface LambdaDefinition {
   functionName: string;
@@ -36,6 +37,10 @@ export interface LocalLambdaOptions {
    * `new Date()`), and so do the timeout and `context.getRemainingTimeInMillis()`.
    */
   clock?: Clock;
+  /** ReservedConcurrentExecutions: more invocations at once are throttled (TooManyRequestsException), as on AWS. */
+  reservedConcurrency?: number;
+  /** Runs before each invocation and may throw a Lambda service error (the local cloud's fault injection). */
+  beforeInvoke?: () => void;
 }
 
 /**
@@ -56,12 +61,29 @@ export class LocalLambda {
   constructor(
     readonly definition: LambdaDefinition,
     private readonly baseEnvironment: Record<string, string> = {},
-    options: LocalLambdaOptions = {},
+    private readonly options: LocalLambdaOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
   }
 
+  /** Invocations running now. */
+  private active = 0;
+
   async invoke(event: unknown): Promise<unknown> {
+    this.options.beforeInvoke?.();
+    const reserved = this.options.reservedConcurrency;
+    if (reserved !== undefined && this.active >= reserved) {
+      throw AwsError.of('lambda', 'TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+    }
+    this.active++;
+    try {
+      return await this.run(event);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private async run(event: unknown): Promise<unknown> {
     const handler = this.idle.pop() ?? this.load();
     let reusable = true;
     const { timeoutSeconds, functionName, functionArn, memorySize } = this.definition;

@@ -8,9 +8,9 @@
  * - AWS query (legacy SQS): `<ErrorResponse><Error><Type/><Code/><Message/><Detail/></Error><RequestId/></ErrorResponse>`.
  */
 
-export type ServiceName = 'dynamodb' | 'sqs' | 'appconfigdata' | 'stepfunctions' | 'events';
+export type ServiceName = 'dynamodb' | 'sqs' | 'appconfigdata' | 'stepfunctions' | 'events' | 'lambda';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['dynamodb', 'sqs', 'appconfigdata', 'stepfunctions', 'events'];
+export const SERVICE_NAMES: readonly ServiceName[] = ['dynamodb', 'sqs', 'appconfigdata', 'stepfunctions', 'events', 'lambda'];
 
 const SERVICE_ALIASES: Record<string, ServiceName> = {
   dynamodb: 'dynamodb',
@@ -23,6 +23,7 @@ const SERVICE_ALIASES: Record<string, ServiceName> = {
   sfn: 'stepfunctions',
   events: 'events',
   eventbridge: 'events',
+  lambda: 'lambda',
 };
 
 /** Accepts the usual spellings ('states', 'sfn', 'eventbridge', 'appconfig') and returns the canonical name. */
@@ -134,6 +135,15 @@ export const ERROR_CATALOGUE: Record<ServiceName, Record<string, CatalogueEntry>
     SerializationException: { status: 400, type: 'SerializationException' },
     ServiceUnavailable: { status: 503, type: 'ServiceUnavailable' },
   },
+  // Lambda's service errors (Invoke API reference): REST-JSON, `{"Type", "message", "Reason"?}`.
+  lambda: {
+    TooManyRequestsException: { status: 429 },
+    ServiceException: { status: 500 },
+    ResourceNotFoundException: { status: 404 },
+    ResourceConflictException: { status: 409 },
+    EC2ThrottledException: { status: 502 },
+    InvalidRequestContentException: { status: 400 },
+  },
 };
 
 const NAMESPACES: Record<ServiceName, string> = {
@@ -142,6 +152,7 @@ const NAMESPACES: Record<ServiceName, string> = {
   appconfigdata: 'com.amazonaws.appconfigdata#',
   stepfunctions: SFN_NS,
   events: '',
+  lambda: '',
 };
 
 export interface AwsErrorOptions {
@@ -217,6 +228,15 @@ export class AwsError extends Error {
     };
   }
 
+  /** Lambda's REST-JSON error body: `{"Type": "User"|"Service", "message", ...extra}`. */
+  renderLambda(): RenderedError {
+    return {
+      status: this.httpStatus,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': this.code },
+      body: JSON.stringify({ Type: this.httpStatus >= 500 ? 'Service' : 'User', message: this.message, ...(this.extra ?? {}) }),
+    };
+  }
+
   renderQueryXml(requestId: string): RenderedError {
     const body =
       '<?xml version="1.0"?>' +
@@ -241,7 +261,7 @@ export function toAwsError(service: ServiceName, err: unknown): AwsError {
   if (err instanceof Error && ERROR_CATALOGUE[service][err.name]) {
     return new AwsError(err.name, err.message, { service });
   }
-  const internal = { dynamodb: 'InternalServerError', sqs: 'InternalError', appconfigdata: 'InternalServerException', stepfunctions: 'InternalFailure', events: 'InternalException' }[service];
+  const internal = { dynamodb: 'InternalServerError', sqs: 'InternalError', appconfigdata: 'InternalServerException', stepfunctions: 'InternalFailure', events: 'InternalException', lambda: 'ServiceException' }[service];
   const message = err instanceof Error ? err.message : String(err);
   return new AwsError(internal, message || 'Internal server error', { service, httpStatus: 500 });
 }

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { TaskError } from '../asl/errors';
 import type { TaskHandler, TaskInvocation } from '../asl/types';
 import { LambdaFunctionError } from '../lambda/runtime';
+import { AwsError } from '../services/errors';
 import { sdkMetadata } from './sdk-metadata';
 
 /** What the integration needs of a function: LocalLambda, or any object with invoke(). */
@@ -60,6 +61,10 @@ async function invoke(lambdas: Map<string, InvocableFunction>, ref: string, even
   try {
     return await fn.invoke(event);
   } catch (error) {
+    // A service error (throttled, unavailable): Lambda.<code>, with the Java SDK v1 cause AWS shows.
+    if (error instanceof AwsError && error.service === 'lambda') {
+      throw new TaskError(`Lambda.${error.code}`, `${error.message} (Service: AWSLambda; Status Code: ${error.httpStatus}; Error Code: ${error.code}; Request ID: ${randomUUID()}; Proxy: null)`);
+    }
     const payload = errorPayload(error);
     const name = typeof payload.errorType === 'string' && payload.errorType ? payload.errorType : 'Lambda.Unknown';
     throw new TaskError(name, JSON.stringify(payload));

@@ -117,3 +117,36 @@ describe('an hour of maintenance', () => {
     expect(deadLetters(cloud, 'orders')).toEqual([]);
   });
 });
+
+describe('flags that cannot be read', () => {
+  it('a throttled flags Lambda is retried once (201); throttled twice, the write is queued as FlagsUnavailable (202), never applied blind; reads never call it', async () => {
+    cloud.services.faults.add({ service: 'lambda', operation: 'Invoke', error: 'TooManyRequestsException', count: 1 });
+    expect((await api.post('/orders', orders.sample(20))).status).toBe(201);
+
+    cloud.services.faults.add({ service: 'lambda', operation: 'Invoke', error: 'TooManyRequestsException', count: 2 });
+    const queued = await api.post('/orders', orders.sample(21));
+    expectQueued(queued, 'FlagsUnavailable');
+    expect(await storedItem(cloud, orders, queued.requestId)).toBeUndefined();
+
+    cloud.services.faults.add({ service: 'lambda', operation: 'Invoke', error: 'ServiceException' });
+    expect((await api.get('/orders?limit=1')).status).toBe(200);
+    expect((await api.get(`/orders/${queued.requestId}`)).status).toBe(404);
+    cloud.services.faults.clear();
+
+    await redrive();
+    expect((await follow(queued)).json).toMatchObject({ status: 'applied', reason: 'FlagsUnavailable' });
+  });
+});
+
+describe('the redrive', () => {
+  it('runs one at a time: an invocation while a run is going is throttled (reserved concurrency 1)', async () => {
+    const name = functionName(cloud, /redrive/i);
+    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', error: 'InternalServerError', count: 3 });
+    const created = await api.post('/orders', orders.sample(30));
+    await api.put(`/orders/${created.json.orderId}`, orders.sample(31));
+    const [a, b] = await Promise.allSettled([cloud.invokeFunction(name, {}), cloud.invokeFunction(name, {})]);
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const throttled = (a.status === 'rejected' ? a : b) as PromiseRejectedResult;
+    expect(throttled.reason).toMatchObject({ code: 'TooManyRequestsException' });
+  });
+});
