@@ -18,8 +18,13 @@ export interface FaultRule {
   service: string;
   /** API operation name, e.g. 'PutItem', 'SendMessage', 'GetLatestConfiguration'; '*' or omitted for all. */
   operation?: string;
-  /** AWS error code, e.g. 'ProvisionedThroughputExceededException', 'InternalServerError'. */
-  error: string;
+  /** AWS error code, e.g. 'ProvisionedThroughputExceededException', 'InternalServerError'. Optional with `latencyMs`. */
+  error?: string;
+  /**
+   * Delay the call this long (ms) before it runs (or fails with `error`): a slow service, so a Task's
+   * TimeoutSeconds fires while the write may still land. Honoured by DynamoDB calls.
+   */
+  latencyMs?: number;
   /** Overrides the catalogue's default message. */
   message?: string;
   /** Overrides the catalogue's HTTP status. */
@@ -34,7 +39,8 @@ export interface ActiveFaultRule {
   id: string;
   service: ServiceName | '*';
   operation: string;
-  error: string;
+  error?: string;
+  latencyMs?: number;
   message?: string;
   httpStatus?: number;
   rate: number;
@@ -100,6 +106,19 @@ export class FaultInjector {
 
   /** The error the first firing rule produces for this call, or undefined. Consumes one `count`. */
   next(service: ServiceName, operation: string): AwsError | undefined {
+    return this.fire(service, operation)?.error;
+  }
+
+  /** Like check(), and waits first when the firing rule has `latencyMs`. */
+  async checkAsync(service: ServiceName, operation: string): Promise<void> {
+    const fired = this.fire(service, operation);
+    if (!fired) return;
+    if (fired.latencyMs) await new Promise((resolve) => setTimeout(resolve, fired.latencyMs));
+    if (fired.error) throw fired.error;
+  }
+
+  /** The first rule that fires for this call: its error (if any) and latency. Consumes one `count`. */
+  private fire(service: ServiceName, operation: string): { error?: AwsError; latencyMs?: number } | undefined {
     if (this.rules.length === 0) return undefined;
     const op = operation.toLowerCase();
     for (const rule of this.rules) {
@@ -111,11 +130,12 @@ export class FaultInjector {
         rule.remaining--;
         if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
       }
+      if (rule.error === undefined) return { latencyMs: rule.latencyMs };
       const err = AwsError.of(service, rule.error, rule.message);
       if (rule.httpStatus !== undefined) {
-        return new AwsError(err.code, err.message, { service, httpStatus: rule.httpStatus, type: err.type, queryCode: err.queryCode });
+        return { latencyMs: rule.latencyMs, error: new AwsError(err.code, err.message, { service, httpStatus: rule.httpStatus, type: err.type, queryCode: err.queryCode }) };
       }
-      return err;
+      return { latencyMs: rule.latencyMs, error: err };
     }
     return undefined;
   }
@@ -133,8 +153,11 @@ function validateRule(rule: FaultRule): ActiveFaultRule {
   if (!service) {
     throw new FaultRuleError(`Unknown service ${JSON.stringify(rule.service)}: expected dynamodb, sqs, appconfigdata, stepfunctions, events or *`);
   }
-  if (typeof rule.error !== 'string' || !/^[A-Za-z][\w.]*$/.test(rule.error)) {
-    throw new FaultRuleError(`A fault rule needs an AWS error code in "error", got ${JSON.stringify(rule.error)}`);
+  if (rule.latencyMs !== undefined && (typeof rule.latencyMs !== 'number' || !(rule.latencyMs > 0 && rule.latencyMs <= 60_000))) {
+    throw new FaultRuleError(`"latencyMs" must be a number of milliseconds from 1 to 60000, got ${JSON.stringify(rule.latencyMs)}`);
+  }
+  if (rule.error === undefined ? rule.latencyMs === undefined : typeof rule.error !== 'string' || !/^[A-Za-z][\w.]*$/.test(rule.error)) {
+    throw new FaultRuleError(`A fault rule needs an AWS error code in "error" (or a "latencyMs"), got ${JSON.stringify(rule.error)}`);
   }
   const operation = rule.operation ?? '*';
   if (typeof operation !== 'string' || operation === '') throw new FaultRuleError(`"operation" must be an operation name or "*", got ${JSON.stringify(rule.operation)}`);
@@ -152,6 +175,7 @@ function validateRule(rule: FaultRule): ActiveFaultRule {
     service,
     operation,
     error: rule.error,
+    ...(rule.latencyMs !== undefined ? { latencyMs: rule.latencyMs } : {}),
     message: rule.message,
     httpStatus: rule.httpStatus,
     rate,

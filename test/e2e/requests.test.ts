@@ -126,7 +126,7 @@ describe('flags that cannot be read', () => {
     cloud.services.faults.add({ service: 'lambda', operation: 'Invoke', error: 'TooManyRequestsException', count: 2 });
     const queued = await api.post('/orders', orders.sample(21));
     expectQueued(queued, 'FlagsUnavailable');
-    expect(await storedItem(cloud, orders, queued.requestId)).toBeUndefined();
+    expect(await storedItem(cloud, orders, queued.requestId!)).toBeUndefined();
 
     cloud.services.faults.add({ service: 'lambda', operation: 'Invoke', error: 'ServiceException' });
     expect((await api.get('/orders?limit=1')).status).toBe(200);
