@@ -1,7 +1,8 @@
 /**
  * A deployed stack as the target (`--aws`): outputs from CloudFormation DescribeStacks, executions from
  * the state machines' CloudWatch log groups (Express executions are not in ListExecutions), flags through
- * the AppConfig control plane, the DLQ and the redrive through SQS and Step Functions.
+ * the AppConfig control plane, the DLQ and the redrive through SQS and Step Functions, request records
+ * from the requests table (output RequestsTableName) with DynamoDB Scan and GetItem.
  *
  * Credentials and region come from the SDK's usual chain (environment, profile, SSO, instance role);
  * `--region` overrides the region.
@@ -9,15 +10,17 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient, GetItemCommand, GetItemCommandInput, ScanCommand, ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../../lambdas/shared/aws-client-config';
+import { Item, RequestRecordsReader } from '../console/request-records';
 import { getFlags, setFlag } from './appconfig-flags';
 import { CliError, NotFoundError, UnreachableError, UsageError, isMissingCredentials, networkErrorCode } from './errors';
 import { ExpressExecutionLogs, LogGroupRef, executionLogGroupName } from './express-logs';
 import { outputsToRecord, requireResource, stackInfoFromOutputs } from './stack-outputs';
 import type { Target } from './target';
-import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, StackInfo } from './types';
+import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, StackInfo } from './types';
 
 export interface AwsClients {
   cloudFormation: CloudFormationClient;
@@ -25,6 +28,7 @@ export interface AwsClients {
   logs: CloudWatchLogsClient;
   sqs: SQSClient;
   sfn: SFNClient;
+  dynamodb: DynamoDBClient;
 }
 
 /** SDK clients for a region (the SDK's default region when undefined). AWS_ENDPOINT_URL, if set, is honoured by the SDK. */
@@ -36,6 +40,7 @@ export function defaultAwsClients(region: string | undefined, env: NodeJS.Proces
     logs: new CloudWatchLogsClient(config),
     sqs: new SQSClient(config),
     sfn: new SFNClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 
@@ -46,6 +51,7 @@ export const DEFAULT_SHOW_WINDOW_MS = 30 * 86_400_000; // the log groups' retent
 export class AwsTarget implements Target {
   readonly description: string;
   private stackInfo?: Promise<StackInfo>;
+  private reader?: RequestRecordsReader;
   private readonly logs: ExpressExecutionLogs;
 
   constructor(
@@ -94,6 +100,17 @@ export class AwsTarget implements Target {
     return { ...result, note: `searched ${groups.map((g) => g.logGroupName).join(', ')} since ${new Date(since).toISOString()}` };
   }
 
+  async listRequests(filter: RequestFilter): Promise<RequestList> {
+    const reader = await this.requestRecords();
+    const list = await this.withTableErrors(reader.tableName, () => reader.list(filter));
+    return { items: list.requests, total: list.total, truncated: list.truncated, capped: list.capped };
+  }
+
+  async getRequest(requestId: string): Promise<RequestDetail | undefined> {
+    const reader = await this.requestRecords();
+    return this.withTableErrors(reader.tableName, () => reader.get(requestId));
+  }
+
   async getFlags(): Promise<FlagsState> {
     return getFlags(this.sdk.appConfig, (await this.stack()).flags);
   }
@@ -139,6 +156,35 @@ export class AwsTarget implements Target {
         throw new NotFoundError(`A log group of ${this.stackName} does not exist: ${(error as Error).message}`, [
           'Executions are read from /aws/vendedlogs/states/<stack>-<resource> (cdk/crud-resource.ts).',
         ]);
+      }
+      throw error;
+    }
+  }
+
+  /** The reader of the requests table named by the RequestsTableName output. */
+  private async requestRecords(): Promise<RequestRecordsReader> {
+    const tableName = (await this.stack()).requestsTableName;
+    if (!tableName) {
+      throw new NotFoundError(`Stack ${this.stackName} has no RequestsTableName output: it was deployed before request records.`, [
+        'Deploy the current version with `npx cdk deploy`.',
+      ]);
+    }
+    this.reader ??= new RequestRecordsReader(
+      {
+        scan: async (input) => (await this.sdk.dynamodb.send(new ScanCommand(input as unknown as ScanCommandInput))) as { Items?: Item[]; LastEvaluatedKey?: Item },
+        getItem: async (input) => (await this.sdk.dynamodb.send(new GetItemCommand(input as unknown as GetItemCommandInput))) as { Item?: Item },
+      },
+      tableName,
+    );
+    return this.reader;
+  }
+
+  private async withTableErrors<T>(tableName: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') {
+        throw new NotFoundError(`The requests table ${tableName} of ${this.stackName} does not exist: ${(error as Error).message}`);
       }
       throw error;
     }

@@ -13,6 +13,17 @@ export interface CliIO {
   stderr: Writer;
 }
 
+/** Time for the commands that poll (`requests wait`): injectable, so tests never wait for real. */
+export interface CliClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: CliClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 export class CommandContext {
   private current?: Target;
 
@@ -20,6 +31,7 @@ export class CommandContext {
     readonly io: CliIO,
     readonly json: boolean,
     private readonly createTarget: () => Target,
+    readonly clock: CliClock = systemClock,
   ) {}
 
   get target(): Target {

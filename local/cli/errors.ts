@@ -16,6 +16,12 @@ export const EXIT = {
   UNREACHABLE: 4,
 } as const;
 
+/**
+ * `requests wait`: 0 applied, 1 rejected, 2 still not final at --timeout. The timeout shares its number with
+ * USAGE (as the command was specified); a usage error is found before the first poll and says `error: …`.
+ */
+export const WAIT_EXIT = { APPLIED: EXIT.OK, REJECTED: EXIT.FAILED, TIMED_OUT: 2 } as const;
+
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CliError extends Error {
@@ -51,6 +57,13 @@ export class UnreachableError extends CliError {
 export class OperationFailedError extends CliError {
   constructor(message: string, hints: string[] = []) {
     super(message, EXIT.FAILED, hints);
+  }
+}
+
+/** `requests wait` gave up: the request was still not final at --timeout. */
+export class WaitTimeoutError extends CliError {
+  constructor(message: string, hints: string[] = []) {
+    super(message, WAIT_EXIT.TIMED_OUT, hints);
   }
 }
 

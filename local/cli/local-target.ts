@@ -5,6 +5,8 @@
  *   stack outputs and resources  GET  /console/api/outputs            (CloudFormation DescribeStacks on AWS)
  *   executions                   GET  /console/api/executions?…        (CloudWatch Logs on AWS)
  *   one execution's history      GET  /console/api/executions/<arn>    (GetExecutionHistory shape)
+ *   request records              GET  /console/api/requests?…, /console/api/requests/<id>
+ *                                     (the same reader as --aws, over the local DynamoDB)
  *   feature flags                GET/POST /_local/appconfig/flags      (AppConfig control plane on AWS)
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -14,7 +16,7 @@ import { CliError, NotFoundError, OperationFailedError, UnreachableError, UsageE
 import { reviveEvents, statusCodeOf, toDate } from './history';
 import { resourceOfStateMachine, stackInfoFromOutputs } from './stack-outputs';
 import type { Target } from './target';
-import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, ResourceInfo, StackInfo } from './types';
+import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, ResourceInfo, StackInfo } from './types';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -82,6 +84,27 @@ export class LocalTarget implements Target {
     return { items: details };
   }
 
+  async listRequests(filter: RequestFilter): Promise<RequestList> {
+    const query = new URLSearchParams();
+    if (filter.resource) query.set('resource', filter.resource);
+    if (filter.status) query.set('status', filter.status);
+    query.set('limit', String(filter.limit));
+    const body = await this.getJson(`/console/api/requests?${query}`, 'the request records');
+    return { items: Array.isArray(body.requests) ? body.requests : [], total: Number(body.total ?? 0), truncated: Boolean(body.truncated), capped: Boolean(body.capped) };
+  }
+
+  async getRequest(requestId: string): Promise<RequestDetail | undefined> {
+    const path = `/console/api/requests/${encodeURIComponent(requestId)}`;
+    const answer = await this.send('GET', path);
+    // 404 with status "unknown": no record (yet). Any other 404 (e.g. a local cloud without the route) is an error.
+    if (answer.status === 404 && answer.json?.status === 'unknown') return undefined;
+    const record = { ...this.check(answer, path, `request ${requestId}`) };
+    // What the console adds for its page (the executions, the DLQ message) is not part of the record.
+    delete record.executions;
+    delete record.deadLetter;
+    return record as RequestDetail;
+  }
+
   async getFlags(): Promise<FlagsState> {
     const body = await this.getJson('/_local/appconfig/flags', 'the feature flags');
     // The deployed values in AppConfigData's form: {"readOnly": {"enabled": true}, …}
@@ -119,6 +142,11 @@ export class LocalTarget implements Target {
   }
 
   private async request(method: string, path: string, what: string, body?: unknown): Promise<any> {
+    return this.check(await this.send(method, path, body), path, what);
+  }
+
+  /** One HTTP exchange: the status and the body (parsed when JSON); only an unreachable endpoint throws. */
+  private async send(method: string, path: string, body?: unknown): Promise<{ ok: boolean; status: number; json: any; text: string }> {
     let res: Response;
     try {
       res = await fetch(this.endpoint + path, {
@@ -138,16 +166,22 @@ export class LocalTarget implements Target {
     } catch {
       json = undefined;
     }
-    if (res.ok && json !== undefined) return json;
+    return { ok: res.ok, status: res.status, json, text };
+  }
+
+  /** The body of a successful answer; the error the CLI reports for any other. */
+  private check(answer: { ok: boolean; status: number; json: any; text: string }, path: string, what: string): any {
+    const { json, text } = answer;
+    if (answer.ok && json !== undefined) return json;
     const detail = json?.error ?? json?.message ?? text.slice(0, 200);
-    if (res.status === 404 && path.startsWith('/console/api/outputs')) {
+    if (answer.status === 404 && path.startsWith('/console/api/outputs')) {
       throw new UnreachableError(`${this.endpoint} is not a local cloud of this project: GET ${path} answered 404.`, [
         'Start the local cloud with `npm start`, or pass --endpoint <url> of the one running.',
       ]);
     }
-    if (res.status === 400) throw new UsageError(`The local cloud refused the request for ${what}: ${detail}`);
-    if (res.status === 404) throw new NotFoundError(`Not found: ${what} (${detail || `GET ${path} answered 404`})`);
-    throw new OperationFailedError(`The local cloud could not give ${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`);
+    if (answer.status === 400) throw new UsageError(`The local cloud refused the request for ${what}: ${detail}`);
+    if (answer.status === 404) throw new NotFoundError(`Not found: ${what} (${detail || `GET ${path} answered 404`})`);
+    throw new OperationFailedError(`The local cloud could not give ${what}: HTTP ${answer.status}${detail ? ` ${detail}` : ''}`);
   }
 }
 

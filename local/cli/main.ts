@@ -7,6 +7,9 @@
  *   executions show <requestId> [--resource r] [--full] [--since d]
  *   dlq list <resource> [--limit n]
  *   dlq redrive <resource> [--all | --message <id...> | --limit n]
+ *   requests list [--resource r] [--status s] [--limit n]
+ *   requests show <requestId> [--full]
+ *   requests wait <requestId> [--timeout d] [--interval d]     exit 0 applied, 1 rejected, 2 timed out
  *   flags get [name]
  *   flags set <name>=<true|false>
  *
@@ -18,7 +21,8 @@ import { AwsClients, AwsTarget, defaultAwsClients } from './aws-target';
 import { dlqList, dlqRedrive } from './commands/dlq';
 import { executionsList, executionsShow } from './commands/executions';
 import { flagsGet, flagsSet } from './commands/flags';
-import { CliIO, CommandContext } from './context';
+import { requestsList, requestsShow, requestsWait } from './commands/requests';
+import { CliClock, CliIO, CommandContext, systemClock } from './context';
 import { CliError, EXIT, UsageError } from './errors';
 import { LocalTarget } from './local-target';
 import { DEFAULT_ENDPOINT, DEFAULT_STACK, Target, TargetOptions } from './target';
@@ -28,8 +32,10 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** SDK clients for --aws (tests intercept the services that have no local implementation). */
   awsClients?: (region: string | undefined) => AwsClients;
-  /** Clock for the AWS target's default log windows (tests). */
+  /** Clock for the AWS target's default log windows and for `requests wait` (tests). */
   now?: () => number;
+  /** How `requests wait` sleeps between polls (tests advance a fake clock instead of waiting). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Runs the CLI with these arguments (without the node/script prefix) and resolves to the exit code. */
@@ -38,8 +44,9 @@ export async function run(argv: string[], io: CliIO, options: RunOptions = {}): 
   let ctx: CommandContext | undefined;
   let exitCode: number = EXIT.OK;
 
+  const clock: CliClock = { now: options.now ?? systemClock.now, sleep: options.sleep ?? systemClock.sleep };
   const program = buildProgram(io, (globals) => {
-    ctx = new CommandContext(io, Boolean(globals.json), () => createTarget(globals, env, options, io));
+    ctx = new CommandContext(io, Boolean(globals.json), () => createTarget(globals, env, options, io), clock);
     return ctx;
   }, (code) => {
     exitCode = code;
@@ -59,7 +66,7 @@ type Globals = TargetOptions & { json?: boolean };
 
 function buildProgram(io: CliIO, context: (globals: Globals) => CommandContext, setExit: (code: number) => void): Command {
   const program = new Command('crud-ops')
-    .description('Operate the storage-first CRUD API (executions, dead-letter queues, feature flags) on the local cloud (`npm start`, the default) or a deployed stack (--aws).')
+    .description('Operate the storage-first CRUD API (executions, request records, dead-letter queues, feature flags) on the local cloud (`npm start`, the default) or a deployed stack (--aws).')
     .addOption(new Option('--local', 'work against the local cloud (default)').conflicts('aws'))
     .addOption(new Option('--endpoint <url>', `the local cloud's AWS endpoint (default: AWS_ENDPOINT_URL or ${DEFAULT_ENDPOINT})`))
     .addOption(new Option('--aws', 'work against the deployed stack on AWS (credentials from the usual AWS chain)').conflicts('local'))
@@ -72,6 +79,7 @@ function buildProgram(io: CliIO, context: (globals: Globals) => CommandContext, 
     .addHelpText('after', `
 Exit codes: 0 ok, 1 operation failed (e.g. a redriven message not applied), 2 usage error,
             3 not found (resource, request id, message id, stack), 4 target unreachable.
+            requests wait: 0 applied, 1 rejected, 2 timed out.
 Reference: docs/cli.md`);
 
   /** Wraps an action: the command's options merged with the globals, its exit code recorded. */
@@ -118,6 +126,28 @@ Reference: docs/cli.md`);
     .option('--message <id...>', 'only these message ids (see `dlq list`)')
     .option('--limit <n>', 'without --all/--message: how many messages (default 10)')
     .action(act((ctx, resource: string, opts: Record<string, any>) => dlqRedrive(ctx, resource, opts)));
+
+  const requests = program.command('requests').description('request records: what a 202 Accepted points to (Location: /v1/requests/{id})');
+  requests
+    .command('list')
+    .description('recent request records, newest first: status (queued, applied, rejected), reason, attempts')
+    .option('--resource <name>', 'only this resource (orders, customers, …)')
+    .option('--status <status>', 'only queued, applied or rejected')
+    .option('--limit <n>', 'at most n records (default 20, at most 1000)')
+    .action(act((ctx, opts: Record<string, string>) => requestsList(ctx, opts)));
+  requests
+    .command('show')
+    .description('one request: status, reason, attempts, last attempt, and the answer it got (status, headers, body)')
+    .argument('<requestId>', 'the id of the 202 (its X-Request-Id, the end of its Location)')
+    .option('--full', 'print the cause and the body whole')
+    .action(act((ctx, requestId: string, opts: Record<string, any>) => requestsShow(ctx, requestId, opts)));
+  requests
+    .command('wait')
+    .description('poll until the request is final: exit 0 applied, 1 rejected, 2 still not final at the timeout')
+    .argument('<requestId>', 'the id of the 202 (its X-Request-Id, the end of its Location)')
+    .option('--timeout <duration>', 'give up after 30, 90s, 15m… (plain numbers are seconds; default 300s)')
+    .option('--interval <duration>', 'between polls (default 2s)')
+    .action(act((ctx, requestId: string, opts: Record<string, string>) => requestsWait(ctx, requestId, opts)));
 
   const flags = program.command('flags').description('AppConfig feature flags (lambdas/flags/definitions.ts)');
   flags

@@ -1,7 +1,7 @@
 /**
  * The stack as the operator needs it, from its CloudFormation outputs (cdk/stack.ts): per resource
  * `<name>StateMachineArn`, `<name>DeadLetterQueueUrl`, `<name>TableName`; and `RedriveFunctionName`,
- * `FlagsApplicationId`, `FlagsEnvironmentId`, `FlagsProfileId`.
+ * `FlagsApplicationId`, `FlagsEnvironmentId`, `FlagsProfileId`, `RequestsTableName`.
  */
 import { NotFoundError } from './errors';
 import type { ResourceInfo, StackInfo } from './types';
@@ -22,6 +22,7 @@ export function stackInfoFromOutputs(outputs: Record<string, string>): StackInfo
     outputs,
     flags: { application: outputs.FlagsApplicationId ?? '', environment: outputs.FlagsEnvironmentId ?? '', configurationProfile: outputs.FlagsProfileId ?? '' },
     redriveFunctionName: outputs.RedriveFunctionName,
+    ...(outputs.RequestsTableName ? { requestsTableName: outputs.RequestsTableName } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, StackInfo } from './types';
+import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, StackInfo } from './types';
 
 export interface Target {
   /** "local cloud at http://127.0.0.1:4566" / "stack CrudApi in eu-west-1": for messages. */
@@ -18,6 +18,10 @@ export interface Target {
   listExecutions(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[]; truncated?: boolean; note?: string }>;
   /** The executions of a request id (the original and its DLQ replays), oldest first, with their history. */
   executionsOfRequest(requestId: string, options: { resource?: string; since?: Date }): Promise<{ items: ExecutionDetail[]; truncated?: boolean; note?: string }>;
+  /** Request records (the requests table's `request#<id>` items), newest first. */
+  listRequests(filter: RequestFilter): Promise<RequestList>;
+  /** One request record (with its Idempotency-Key record), or undefined when there is none (yet). */
+  getRequest(requestId: string): Promise<RequestDetail | undefined>;
   getFlags(): Promise<FlagsState>;
   setFlag(flag: string, enabled: boolean): Promise<FlagChange>;
   /** Converts a low-level failure of this target (network, credentials, HTTP) into a CliError, or returns undefined. */

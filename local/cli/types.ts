@@ -1,4 +1,7 @@
 /** What the commands see of a target (local cloud or deployed stack), whatever it is read from. */
+import type { RequestSummary } from '../console/request-records';
+
+export type { RequestDetail, RequestSummary } from '../console/request-records';
 
 /** One REST resource of the app, from the stack outputs (`<name>StateMachineArn`, …). */
 export interface ResourceInfo {
@@ -15,6 +18,8 @@ export interface StackInfo {
   /** AppConfig identifiers of the feature flags. */
   flags: { application: string; environment: string; configurationProfile: string };
   redriveFunctionName?: string;
+  /** The requests table (request records and Idempotency-Key records): the RequestsTableName output. */
+  requestsTableName?: string;
 }
 
 /** Express executions have no PENDING_REDRIVE (RedriveExecution does not support them). */
@@ -75,4 +80,22 @@ export interface FlagChange {
   versionNumber?: number;
   deploymentNumber?: number;
   state?: string;
+}
+
+export interface RequestFilter {
+  resource?: string;
+  /** queued, applied or rejected. */
+  status?: string;
+  limit: number;
+}
+
+/** Request records, newest first (by receivedAt). */
+export interface RequestList {
+  items: RequestSummary[];
+  /** How many matching records were read. */
+  total: number;
+  /** More matched than the limit. */
+  truncated: boolean;
+  /** The scan stopped before reading every record (see MAX_SCANNED_RECORDS): older ones may be missing. */
+  capped: boolean;
 }

@@ -8,6 +8,8 @@
  *   GET  /console/api/executions/<arn>      one execution: history + per-state outcomes + graph
  *   GET  /console/api/dlq                   {queues: [{resource, count, messages}]}
  *   POST /console/api/dlq/<resource>/redrive {messageIds?} → {resource, outcomes}
+ *   GET  /console/api/requests              ?resource=&status=&limit= → {requests, total, truncated, capped}
+ *   GET  /console/api/requests/<requestId>  one request record + its executions and DLQ message
  *   GET  /console/api/flags                 {environments: [...]}
  *   PUT  /console/api/flags                 {flag, enabled?, attributes?, environment?…} → deployment + view
  *   GET  /console/api/stream                Server-Sent Events: execution, dlq, flags, redrive
@@ -22,6 +24,8 @@ import type { ExecutionRecord, StepFunctionsService } from '../stepfunctions/ser
 import { DeadLetterQueues } from './dlq';
 import { BadQuery, ExecutionsView } from './executions';
 import { BadFlagInput, FlagsTracker } from './flags';
+import { BadRequestQuery } from './request-records';
+import { NoRequestsTable, RequestsView } from './requests';
 import { serveStatic } from './static';
 import { EventStream } from './stream';
 
@@ -55,6 +59,7 @@ export class LocalConsole {
   private executions?: ExecutionsView;
   private dlq?: DeadLetterQueues;
   private flags?: FlagsTracker;
+  private requests?: RequestsView;
   private readonly stream = new EventStream((clients) => this.watchQueues(clients > 0));
   private dlqTimer?: NodeJS.Timeout;
   private lastCounts: Record<string, { count: number; ids: string }> = {};
@@ -69,6 +74,13 @@ export class LocalConsole {
       data: ctx.services.appConfigData,
       poll: ctx.pollFlags,
       onEvent: (event) => this.stream.send('flags', event),
+    });
+    this.requests = new RequestsView({
+      dynamodb: ctx.services.dynamodb,
+      tableName: ctx.outputs.RequestsTableName,
+      resources: ctx.resources,
+      executions: this.executions,
+      dlq: this.dlq,
     });
     if (this.stream.size > 0) this.watchQueues(true);
   }
@@ -104,7 +116,8 @@ export class LocalConsole {
         return;
       }
       if (error instanceof HttpError) return json(res, error.status, { error: error.message });
-      if (error instanceof BadQuery || error instanceof BadFlagInput || error instanceof URIError) return json(res, 400, { error: error.message });
+      if (error instanceof NoRequestsTable) return json(res, 404, { error: error.message });
+      if (error instanceof BadQuery || error instanceof BadFlagInput || error instanceof BadRequestQuery || error instanceof URIError) return json(res, 400, { error: error.message });
       const e = error as { name?: string; message?: string; httpStatus?: number };
       if (e?.name === 'ResourceNotFoundException') return json(res, 404, { error: e.message });
       json(res, 500, { error: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}` });
@@ -113,7 +126,7 @@ export class LocalConsole {
 
   private async api(req: IncomingMessage, res: ServerResponse, method: string, parts: string[], url: URL, body: Buffer): Promise<void> {
     const ctx = this.ctx;
-    if (!ctx || !this.executions || !this.dlq || !this.flags) throw new HttpError(503, 'The local cloud is still starting');
+    if (!ctx || !this.executions || !this.dlq || !this.flags || !this.requests) throw new HttpError(503, 'The local cloud is still starting');
     const route = `${method} ${parts[0] ?? ''}`;
     const q = url.searchParams;
 
@@ -177,6 +190,24 @@ export class LocalConsole {
       });
       this.pollQueues();
       return json(res, 200, { resource: resource.name, outcomes });
+    }
+    if (route === 'GET requests' && parts.length === 1) {
+      const limit = q.get('limit');
+      return json(
+        res,
+        200,
+        await this.requests.list({
+          resource: q.get('resource') ?? undefined,
+          status: q.get('status') ?? undefined,
+          limit: limit === null || limit === '' ? undefined : Number(limit),
+        }),
+      );
+    }
+    if (route === 'GET requests' && parts.length === 2) {
+      const detail = await this.requests.detail(parts[1]);
+      // status "unknown", as GET /v1/requests/{id} says it: a 202 whose table write failed has no record until its first replay.
+      if (!detail) return json(res, 404, { error: `No request record ${parts[1]} (yet)`, requestId: parts[1], status: 'unknown' });
+      return json(res, 200, detail);
     }
     if (route === 'GET flags' && parts.length === 1) return json(res, 200, { environments: this.flags.environments() });
     if ((route === 'PUT flags' || route === 'POST flags') && parts.length === 1) return json(res, 200, this.flags.set(parseJson(body)));

@@ -1,8 +1,8 @@
 /**
  * The local cloud's console in a real browser (Debian's Chromium, driven by playwright-core), clicked
  * through as an operator would: find an API request's execution by its X-Request-Id, read its graph and
- * history, watch a throttled write land in the dead-letter queue live, redrive it, and toggle a feature
- * flag. Screenshots of every view go to test-artifacts/console/ (docs/console/ with UPDATE_DOCS_SCREENSHOTS=1).
+ * history, watch a throttled write land in the dead-letter queue live, redrive it, follow a 202's request
+ * record from queued to applied, and toggle a feature flag. Screenshots of every view go to test-artifacts/console/ (docs/console/ with UPDATE_DOCS_SCREENSHOTS=1).
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -154,6 +154,7 @@ describe('the console, in Chromium', () => {
     await openView(page, cloud, '#/machines', 'machine-card');
     const views: [string, string, string][] = [
       ['nav-executions', '#/executions', 'executions-table'],
+      ['nav-requests', '#/requests', 'requests-table'],
       ['nav-dlq', '#/dlq', 'dlq-section'],
       ['nav-flags', '#/flags', 'flag-row'],
       ['nav-machines', '#/machines', 'machine-card'],
@@ -403,6 +404,42 @@ describe('the console, in Chromium', () => {
       const got = await api.get(`/customers/${id}`);
       expect({ status: got.status, body: got.json }).toEqual({ status: 200, body: expect.objectContaining({ ...bodies[i], customerId: id }) });
     }
+  }, 90_000);
+
+  // -------------------------------------------------------------------------------------------
+  // Requests as resources
+  // -------------------------------------------------------------------------------------------
+
+  it('requests: a 202 appears queued in the Requests view live, turns applied when the redrive replays it, and its page shows the outcome and its executions', async () => {
+    await openView(page, cloud, '#/requests', 'requests-table');
+    await markDocument(page);
+
+    // PutNewItem throttled on each of its 3 attempts; the request record's own PutItem then goes through.
+    cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED, count: 3 });
+    const queued = await postOrder();
+    cloud.services.faults.clear();
+    expect([queued.status, queued.json?.status]).toEqual([202, 'queued']);
+    const requestRow = page.locator(`[data-testid="request-row"][data-request-id="${queued.requestId}"]`);
+    await eventually('the queued request appears without a reload', async () => expect(await requestRow.getAttribute('data-status')).toBe('queued'));
+    await screenshot(page, 'requests');
+
+    await cloud.invokeFunction(cloud.functions.RedriveFunction, {});
+    await eventually('it turns applied, live', async () => expect(await requestRow.getAttribute('data-status')).toBe('applied'));
+    await expectSameDocument(page);
+
+    await requestRow.click();
+    const detail = page.getByTestId('request-detail');
+    await detail.waitFor();
+    expect([hash(), await detail.getAttribute('data-status')]).toEqual([`#/requests/${queued.requestId}`, 'applied']);
+    expect(await page.getByTestId('request-http').textContent()).toBe('201');
+    expect(await page.getByTestId('request-outcome').textContent()).toContain(`"orderId": "${queued.requestId}"`);
+    expect((await attributesOf(page.getByTestId('request-execution'), ['data-name'])).map((e) => e['data-name'])).toEqual([queued.requestId, `${queued.requestId}-redrive-1`]);
+    await screenshot(page, 'request-detail');
+
+    await page.getByTestId('request-executions-link').click();
+    await eventually('the executions list shows the request and its replay', async () =>
+      expect((await listedRows()).map((r) => r['data-request-id']).sort()).toEqual([queued.requestId, `${queued.requestId}-redrive-1`].sort()),
+    );
   }, 90_000);
 
   // -------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The console's shell: hash routes → views, the nav, the Live indicator and the DLQ badge.
-//   #/machines   #/executions?status=&resource=&requestId=   #/executions/<encoded ARN>   #/dlq   #/flags
+//   #/machines   #/executions?status=&resource=&requestId=   #/executions/<encoded ARN>
+//   #/requests?status=&resource=   #/requests/<request id>   #/dlq?requestId=   #/flags
 
 import { clear, placeholder } from './lib/dom.js';
 import { connect, on } from './lib/live.js';
@@ -8,6 +9,8 @@ import { renderExecution } from './views/execution.js';
 import { renderExecutions } from './views/executions.js';
 import { renderFlags } from './views/flags.js';
 import { renderMachines } from './views/machines.js';
+import { renderRequest } from './views/request.js';
+import { renderRequests } from './views/requests.js';
 
 const main = document.getElementById('view');
 let dispose = () => {};
@@ -28,21 +31,22 @@ function route() {
   document.querySelectorAll('.tabs a').forEach((a) => a.classList.toggle('active', a.dataset.view === view));
   const mount = {
     machines: () => renderMachines(main),
-    executions: () => (arg ? renderExecution(main, decodeArn(parts.slice(1).join('/'))) : renderExecutions(main, params)),
-    dlq: () => renderDlq(main),
+    executions: () => (arg ? renderExecution(main, decodePart(parts.slice(1).join('/'))) : renderExecutions(main, params)),
+    requests: () => (arg ? renderRequest(main, decodePart(parts.slice(1).join('/'))) : renderRequests(main, params)),
+    dlq: () => renderDlq(main, params),
     flags: () => renderFlags(main),
   }[view];
   if (!mount) {
     main.append(placeholder('empty', 'Nothing here', `No view "${view}". Pick one above.`));
     return;
   }
-  document.title = `${{ machines: 'State machines', executions: arg ? 'Execution' : 'Executions', dlq: 'Dead-letter queues', flags: 'Feature flags' }[view]} · Local cloud console`;
+  document.title = `${{ machines: 'State machines', executions: arg ? 'Execution' : 'Executions', requests: arg ? 'Request' : 'Requests', dlq: 'Dead-letter queues', flags: 'Feature flags' }[view]} · Local cloud console`;
   const result = mount();
   if (typeof result === 'function') dispose = result;
   window.scrollTo(0, 0);
 }
 
-function decodeArn(text) {
+function decodePart(text) {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -1,8 +1,8 @@
 /**
  * The CLI's AWS target (`--aws`), run in-process.
  *
- * What is real here: SQS and Step Functions. The "deployed stack" is a local cloud, and the AWS
- * target's SQS/SFN clients are plain SDK v3 clients pointed at its endpoint (as AWS_ENDPOINT_URL would),
+ * What is real here: SQS, Step Functions and DynamoDB. The "deployed stack" is a local cloud, and the AWS
+ * target's SQS/SFN/DynamoDB clients are plain SDK v3 clients pointed at its endpoint (as AWS_ENDPOINT_URL would),
  * so `dlq list/redrive --aws` run the AWS code path against real implementations of those APIs.
  * What is intercepted (nothing local implements it): CloudFormation DescribeStacks (answers the local
  * cloud's outputs, or AWS's "does not exist" error), the AppConfig control plane and CloudWatch Logs —
@@ -10,6 +10,7 @@
  * itself behaves. One test lets a real SDK client fail to connect, for exit code 4.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as net from 'node:net';
@@ -61,6 +62,7 @@ function clients(overrides: Partial<AwsClients> = {}): AwsClients {
     logs: fakeLogs({}).client,
     sqs: new SQSClient(local),
     sfn: new SFNClient(local),
+    dynamodb: new DynamoDBClient(local),
     ...overrides,
   };
 }

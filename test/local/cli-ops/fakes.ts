@@ -2,6 +2,7 @@
  * Stand-ins for the AWS services nothing local implements (AppConfig control plane, CloudFormation,
  * CloudWatch Logs): real SDK clients whose `send` is intercepted and answers in the API's shapes.
  */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   AppConfigClient,
   CreateHostedConfigurationVersionCommand,
@@ -67,6 +68,19 @@ export function fakeLogs(pages: Record<string, string[][]>, now = Date.now()) {
     } as never;
   });
   return { client, inputs };
+}
+
+/** DescribeStacks of `stackName` answers these outputs; any other stack does not exist (AWS's ValidationError). */
+export function fakeCloudFormation(outputs: Record<string, string>, stackName = 'CrudApi'): CloudFormationClient {
+  const client = new CloudFormationClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  jest.spyOn(client, 'send').mockImplementation(async (command: any) => {
+    if (!(command instanceof DescribeStacksCommand)) throw new Error(`unexpected ${command.constructor.name}`);
+    if (command.input.StackName !== stackName) {
+      throw Object.assign(new Error(`Stack with id ${command.input.StackName} does not exist`), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    }
+    return { Stacks: [{ StackName: stackName, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] } as never;
+  });
+  return client;
 }
 
 /** Runs the CLI in-process and keeps what it wrote. */

@@ -22,6 +22,8 @@ export const api = {
   stateMachines: () => request('GET', 'state-machines'),
   executions: (query) => request('GET', `executions?${new URLSearchParams(Object.entries(query).filter(([, v]) => v))}`),
   execution: (arn) => request('GET', `executions/${encodeURIComponent(arn)}`),
+  requests: (query) => request('GET', `requests?${new URLSearchParams(Object.entries(query).filter(([, v]) => v))}`),
+  request: (requestId) => request('GET', `requests/${encodeURIComponent(requestId)}`),
   dlq: () => request('GET', 'dlq'),
   redrive: (resource, messageIds) => request('POST', `dlq/${encodeURIComponent(resource)}/redrive`, messageIds ? { messageIds } : {}),
   flags: () => request('GET', 'flags'),

@@ -106,10 +106,10 @@ export function breakAfterDots(name) {
     .flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
 }
 
-/** Status pill for an execution status or a state outcome. */
-export function pill(value, extraClass = '') {
+/** Status pill for an execution status, a state outcome or a request status (`title`: its tooltip). */
+export function pill(value, extraClass = '', title) {
   const key = String(value ?? '').toLowerCase().replace(/_/g, '-');
-  return h('span', { class: `pill pill-${key} ${extraClass}`.trim() }, String(value ?? '').replace(/_/g, ' '));
+  return h('span', { class: `pill pill-${key} ${extraClass}`.trim(), title }, String(value ?? '').replace(/_/g, ' '));
 }
 
 /** The page's empty/loading/error placeholder. */

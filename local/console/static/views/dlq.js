@@ -1,5 +1,6 @@
 // #/dlq: each resource's dead-letter queue, read without receiving (peek); redrive one message or all of
 // them through the redrive Lambda's own code, and see each message's outcome. New messages appear live.
+// #/dlq?requestId=<id> (from a request's page) highlights that request's message and scrolls to it.
 
 import { api } from '../lib/api.js';
 import { breakAfterDots, codeBlock, formatAgo, formatTime, h, pill, placeholder } from '../lib/dom.js';
@@ -12,7 +13,9 @@ const OUTCOME_TEXT = {
   poison: 'Poison: unreadable or received too often, not replayed, kept',
 };
 
-export function renderDlq(main) {
+export function renderDlq(main, params = new URLSearchParams()) {
+  const wanted = params.get('requestId') ?? '';
+  let revealed = false;
   const list = h('div', { class: 'stack' }, placeholder('loading', 'Loading the queues…'));
   main.append(
     h(
@@ -35,7 +38,12 @@ export function renderDlq(main) {
     try {
       const { queues } = await api.dlq();
       if (!alive) return;
-      list.replaceChildren(...queues.map((q) => section(q, state[q.resource] ??= { outcomes: [], busy: false, expanded: new Set() }, redrive)));
+      list.replaceChildren(...queues.map((q) => section(q, state[q.resource] ??= { outcomes: [], busy: false, expanded: new Set() }, redrive, wanted)));
+      const highlighted = wanted ? list.querySelector('tr.highlight') : null;
+      if (highlighted && !revealed) {
+        revealed = true;
+        highlighted.scrollIntoView({ block: 'center' });
+      }
     } catch (error) {
       if (alive) list.replaceChildren(placeholder('error', 'Could not load the queues', error.message));
     }
@@ -65,7 +73,7 @@ export function renderDlq(main) {
   };
 }
 
-function section(q, s, redrive) {
+function section(q, s, redrive, wanted) {
   const count = q.messages.length;
   return h(
     'section',
@@ -81,12 +89,12 @@ function section(q, s, redrive) {
         h('button', { testid: 'redrive-all', class: 'btn btn-primary', type: 'button', disabled: s.busy || count === 0, onclick: () => redrive(q.resource) }, 'Redrive all'),
       ),
     ),
-    count ? messagesTable(q, s, redrive) : h('div', { class: 'empty-row muted' }, 'No messages waiting.'),
+    count ? messagesTable(q, s, redrive, wanted) : h('div', { class: 'empty-row muted' }, 'No messages waiting.'),
     results(q, s),
   );
 }
 
-function messagesTable(q, s, redrive) {
+function messagesTable(q, s, redrive, wanted) {
   return h(
     'table',
     { class: 'table table-fixed' },
@@ -98,13 +106,18 @@ function messagesTable(q, s, redrive) {
       q.messages.map((m) =>
         h(
           'tr',
-          { testid: 'dlq-message', 'data-message-id': m.messageId, 'data-request-id': m.requestId ?? '', class: m.visible ? '' : 'in-flight' },
+          { testid: 'dlq-message', 'data-message-id': m.messageId, 'data-request-id': m.requestId ?? '', class: [m.visible ? '' : 'in-flight', wanted && m.requestId === wanted ? 'highlight' : ''].join(' ').trim() || undefined },
           h('td', {}, requestCell(m, s.expanded)),
           h(
             'td',
             {},
             m.requestId ? h('a', { class: 'request-id mono one-line', href: `#/executions?requestId=${encodeURIComponent(m.requestId)}`, title: `${m.requestId}: find its executions` }, m.requestId) : '—',
-            m.executionArn ? h('div', {}, h('a', { class: 'small', href: `#/executions/${encodeURIComponent(m.executionArn)}` }, 'execution →')) : null,
+            h(
+              'div',
+              { class: 'small links' },
+              m.executionArn ? h('a', { href: `#/executions/${encodeURIComponent(m.executionArn)}` }, 'execution →') : null,
+              m.requestId ? h('a', { href: `#/requests/${encodeURIComponent(m.requestId)}`, title: 'Its request record (GET /v1/requests/{id})' }, 'request →') : null,
+            ),
           ),
           h(
             'td',

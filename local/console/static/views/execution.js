@@ -170,7 +170,14 @@ function caughtBoxes(d, showState) {
         c.cause ? h('div', { class: 'cause-line muted small' }, c.cause) : null,
       );
     }),
-    queued ? h('div', { class: 'callout-row' }, h('a', { class: 'btn btn-sm', href: '#/dlq' }, 'Open the dead-letter queues')) : null,
+    queued
+      ? h(
+          'div',
+          { class: 'callout-row' },
+          h('a', { class: 'btn btn-sm', href: `#/dlq?requestId=${encodeURIComponent(d.requestId)}` }, 'Open the dead-letter queues'),
+          h('a', { class: 'btn btn-sm', href: `#/requests/${encodeURIComponent(d.requestId)}` }, 'Follow the request'),
+        )
+      : null,
   );
 }
 
