@@ -3,9 +3,8 @@
  * the limit is stored, queued and replayed without hitting Step Functions' 256 KiB quota (escaping can
  * double it); list pages are bounded by size, so a page of large items is never a 500.
  */
-import { Api, HttpResponse, LocalCloud, RESOURCE_CASES, deadLetters, expectProblem, functionName, startTestCloud } from './helpers';
+import { Api, HttpResponse, LocalCloud, deadLetters, expectProblem, functionName, startTestCloud } from './helpers';
 
-const orders = RESOURCE_CASES.find((r) => r.name === 'orders')!;
 const LIMIT = 102_400;
 
 let cloud: LocalCloud;
@@ -58,7 +57,7 @@ describe('a body at the limit survives the whole storage-first path', () => {
     const [message] = deadLetters(cloud, 'orders').filter((m) => m.requestId === queued.requestId);
     expect(Buffer.byteLength(JSON.stringify(message.request))).toBeLessThan(262_144);
 
-    const run = await cloud.invokeFunction(functionName(cloud, /redrive/i), { resource: 'orders' });
+    const run: any = await cloud.invokeFunction(functionName(cloud, /redrive/i), { resource: 'orders' });
     expect(run.orders.applied).toBeGreaterThanOrEqual(1);
     const record = await api.get(`/requests/${queued.requestId}`);
     expect(record.json).toMatchObject({ status: 'applied', outcome: { statusCode: 201 } });
