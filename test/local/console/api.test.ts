@@ -145,8 +145,8 @@ describe('executions', () => {
     expect(body.events.map((e: any) => [e.id, e.type])).toEqual(record.events.map((e) => [e.id, e.type]));
     expect(body.events[0]).toMatchObject({ type: 'ExecutionStarted', timestamp: expect.stringMatching(/Z$/), executionStartedEventDetails: { input: '{}' } });
     expect(body).toMatchObject({ status: 'FAILED', input: '{}', error: 'States.QueryEvaluationError', cause: record.cause });
-    expect(body.analysis.failure).toEqual({ type: 'ExecutionFailed', state: 'LoadFlags', error: 'States.QueryEvaluationError', cause: record.cause });
-    expect(body.analysis.states.LoadFlags.outcome).toBe('failed');
+    expect(body.analysis.failure).toEqual({ type: 'ExecutionFailed', state: 'Accept', error: 'States.QueryEvaluationError', cause: record.cause });
+    expect(body.analysis.states.Accept.outcome).toBe('failed');
     expect(body.analysis.states.Route.outcome).toBe('not-reached');
     expect(body.graph.nodes.length).toBe(Object.keys(body.analysis.states).length);
 

@@ -35,21 +35,28 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
     const { analysis } = analyse(res.headers.get('x-execution-arn')!);
 
     expect(outcomesOf(analysis)).toEqual({
-      LoadFlags: 'succeeded',
+      Accept: 'succeeded',
       Route: 'succeeded',
       ValidateBody: 'succeeded',
+      IsReplay: 'succeeded',
+      LoadFlags: 'succeeded',
+      CheckReadOnly: 'succeeded',
+      Dispatch: 'succeeded',
       PrepareCreate: 'succeeded',
       BuildNewItem: 'succeeded',
       PutNewItem: 'retried',
       PublishIfEnabled: 'succeeded',
       Respond: 'succeeded',
+      Finish: 'succeeded',
+      Done: 'succeeded',
     });
     expect(analysis.states.Get).toMatchObject({ outcome: 'not-reached', visits: 0 });
     const put = analysis.states.PutNewItem;
     expect(put).toMatchObject({ visits: 1, attempts: 3 });
     expect(put.retries.map((r) => [r.retry, r.attempt, r.error, r.rule?.index, r.rule?.nominalDelaySeconds, r.rule?.jitterStrategy])).toEqual([
-      [1, 2, `DynamoDB.${THROTTLED}`, 0, 1, 'FULL'],
-      [2, 3, `DynamoDB.${THROTTLED}`, 0, 2, 'FULL'],
+      // Retry[0] (MaxAttempts 0) names the errors never retried; a throughput error matches Retry[1] (States.TaskFailed).
+      [1, 2, `DynamoDB.${THROTTLED}`, 1, 1, 'FULL'],
+      [2, 3, `DynamoDB.${THROTTLED}`, 1, 2, 'FULL'],
     ]);
     for (const r of put.retries) {
       // FULL jitter: anywhere from 0 to the rule's delay (plus scheduling slack).
@@ -68,7 +75,7 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
     expect(scheduled.map((e) => analysis.events[e.id].attempt)).toEqual([undefined, 2, 3]);
   }, 30_000);
 
-  it('a create throttled on every attempt: PutNewItem caught after retried 3×, the Catch went to QueueForRedrive', async () => {
+  it('a create throttled on every attempt: PutNewItem caught after its retries, the Catch went to QueueForRedrive (the request record, throttled too, caught)', async () => {
     cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED });
     const res = await postJson(`${cloud.apiUrl}/orders`, ORDER);
     expect(res.status).toBe(202);
@@ -76,33 +83,44 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(outcomesOf(analysis)).toEqual({
-      LoadFlags: 'succeeded',
+      Accept: 'succeeded',
       Route: 'succeeded',
       ValidateBody: 'succeeded',
+      IsReplay: 'succeeded',
+      LoadFlags: 'succeeded',
+      CheckReadOnly: 'succeeded',
+      Dispatch: 'succeeded',
       PrepareCreate: 'succeeded',
       BuildNewItem: 'succeeded',
       PutNewItem: 'caught',
       QueueForRedrive: 'succeeded',
       SendToDeadLetterQueue: 'succeeded',
+      // The request record is a PutItem too: throttled, caught (best effort), the 202 answered anyway.
+      RecordQueued: 'caught',
       Respond: 'succeeded',
+      Finish: 'succeeded',
+      Done: 'succeeded',
     });
     const put = analysis.states.PutNewItem;
-    expect(put).toMatchObject({ attempts: 4, error: `DynamoDB.${THROTTLED}`, caughtBy: 'QueueForRedrive' });
+    expect(put).toMatchObject({ attempts: 3, error: `DynamoDB.${THROTTLED}`, caughtBy: 'QueueForRedrive' });
     expect(put.cause).toContain(THROTTLED);
-    expect(put.retries.map((r) => r.rule?.nominalDelaySeconds)).toEqual([1, 2, 2]); // 1 × 2^n, capped by MaxDelaySeconds 2
-    expect(analysis.caught).toEqual([{ state: 'PutNewItem', error: `DynamoDB.${THROTTLED}`, cause: put.cause, next: 'QueueForRedrive' }]);
+    expect(put.retries.map((r) => r.rule?.nominalDelaySeconds)).toEqual([1, 2]); // 1 × 2^n, capped by MaxDelaySeconds 2; MaxAttempts 2
+    expect(analysis.caught).toEqual([
+      { state: 'PutNewItem', error: `DynamoDB.${THROTTLED}`, cause: put.cause, next: 'QueueForRedrive' },
+      { state: 'RecordQueued', error: `DynamoDB.${THROTTLED}`, cause: expect.stringContaining(THROTTLED), next: 'Respond' },
+    ]);
     expect(analysis.transitions).toContainEqual({ from: 'PutNewItem', to: 'QueueForRedrive', caught: true });
     expect(analysis.failure).toBeUndefined();
   }, 30_000);
 
-  it('an input the workflow cannot read: the execution FAILED in LoadFlags with States.QueryEvaluationError', async () => {
+  it('an input the workflow cannot read: the execution FAILED in its first state (Accept) with States.QueryEvaluationError', async () => {
     const failed = await cloud.stepFunctions.startSyncExecution({ stateMachineArn: orders().stateMachineArn, name: 'unreadable-input', input: '{}' });
     expect(failed.status).toBe('FAILED');
     const { analysis } = analyse(failed.executionArn);
 
-    expect(outcomesOf(analysis)).toEqual({ LoadFlags: 'failed' });
-    expect(analysis.states.LoadFlags).toMatchObject({ error: 'States.QueryEvaluationError', input: '{}' });
-    expect(analysis.failure).toEqual({ type: 'ExecutionFailed', state: 'LoadFlags', error: 'States.QueryEvaluationError', cause: failed.cause });
+    expect(outcomesOf(analysis)).toEqual({ Accept: 'failed' });
+    expect(analysis.states.Accept).toMatchObject({ error: 'States.QueryEvaluationError', input: '{}' });
+    expect(analysis.failure).toEqual({ type: 'ExecutionFailed', state: 'Accept', error: 'States.QueryEvaluationError', cause: failed.cause });
     expect(analysis.states.Route.outcome).toBe('not-reached');
   }, 30_000);
 });
