@@ -18,6 +18,8 @@ export interface FaultRule {
   service: string;
   /** API operation name, e.g. 'PutItem', 'SendMessage', 'GetLatestConfiguration'; '*' or omitted for all. */
   operation?: string;
+  /** Only calls on this DynamoDB table (its TableName); omitted for all. */
+  table?: string;
   /** AWS error code, e.g. 'ProvisionedThroughputExceededException', 'InternalServerError'. Optional with `latencyMs`. */
   error?: string;
   /**
@@ -39,6 +41,7 @@ export interface ActiveFaultRule {
   id: string;
   service: ServiceName | '*';
   operation: string;
+  table?: string;
   error?: string;
   latencyMs?: number;
   message?: string;
@@ -109,20 +112,21 @@ export class FaultInjector {
     return this.fire(service, operation)?.error;
   }
 
-  /** Like check(), and waits first when the firing rule has `latencyMs`. */
-  async checkAsync(service: ServiceName, operation: string): Promise<void> {
-    const fired = this.fire(service, operation);
+  /** Like check(), and waits first when the firing rule has `latencyMs`. `table` is the call's TableName, if any. */
+  async checkAsync(service: ServiceName, operation: string, table?: string): Promise<void> {
+    const fired = this.fire(service, operation, table);
     if (!fired) return;
     if (fired.latencyMs) await new Promise((resolve) => setTimeout(resolve, fired.latencyMs));
     if (fired.error) throw fired.error;
   }
 
   /** The first rule that fires for this call: its error (if any) and latency. Consumes one `count`. */
-  private fire(service: ServiceName, operation: string): { error?: AwsError; latencyMs?: number } | undefined {
+  private fire(service: ServiceName, operation: string, table?: string): { error?: AwsError; latencyMs?: number } | undefined {
     if (this.rules.length === 0) return undefined;
     const op = operation.toLowerCase();
     for (const rule of this.rules) {
       if (rule.service !== '*' && rule.service !== service) continue;
+      if (rule.table !== undefined && rule.table !== table) continue;
       if (rule.operation !== '*' && rule.operation.toLowerCase() !== op) continue;
       if (rule.rate < 1 && this.random() >= rule.rate) continue;
       rule.fired++;
@@ -170,10 +174,12 @@ function validateRule(rule: FaultRule): ActiveFaultRule {
     throw new FaultRuleError(`"httpStatus" must be an integer from 400 to 599, got ${JSON.stringify(rule.httpStatus)}`);
   }
   if (rule.message !== undefined && typeof rule.message !== 'string') throw new FaultRuleError('"message" must be a string');
+  if (rule.table !== undefined && (typeof rule.table !== 'string' || rule.table === '')) throw new FaultRuleError('"table" must be a table name');
   return {
     id: typeof rule.id === 'string' && rule.id ? rule.id : randomUUID(),
     service,
     operation,
+    ...(rule.table !== undefined ? { table: rule.table } : {}),
     error: rule.error,
     ...(rule.latencyMs !== undefined ? { latencyMs: rule.latencyMs } : {}),
     message: rule.message,

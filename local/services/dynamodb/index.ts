@@ -169,7 +169,7 @@ export class DynamoDbService {
       const message = UNSUPPORTED.has(action) ? `${action} is not supported by the local DynamoDB (dynalite)` : `Unknown operation ${action}`;
       throw AwsError.of('dynamodb', 'UnknownOperationException', message);
     }
-    await this.faults?.checkAsync('dynamodb', action);
+    await this.faults?.checkAsync('dynamodb', action, (request as { TableName?: unknown }).TableName as string | undefined);
     const output = await this.runAction(entry, request);
     if (action === 'CreateTable' || action === 'UpdateTable' || action === 'DeleteTable') {
       await this.waitForTableStatus((request as { TableName: string }).TableName, action === 'DeleteTable' ? 'GONE' : 'ACTIVE');

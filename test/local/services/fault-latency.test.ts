@@ -38,3 +38,16 @@ test('a rule needs an error or a latency, and a latency within 1..60000 ms', () 
   expect(() => services.faults.add({ service: 'dynamodb', latencyMs: 0 })).toThrow('"latencyMs" must be');
   expect(() => services.faults.add({ service: 'dynamodb', latencyMs: 120_000 })).toThrow('"latencyMs" must be');
 });
+
+test('a rule with a table fails only the calls on that table', async () => {
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: 'other-table',
+    KeySchema: [{ AttributeName: 'k', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'k', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  services.faults.add({ service: 'dynamodb', operation: 'GetItem', table: 'other-table', error: 'InternalServerError' });
+  await expect(services.dynamodb.call('GetItem', { TableName: 'slow-table', Key: { k: { S: 'x' } } })).resolves.toBeDefined();
+  await expect(services.dynamodb.call('GetItem', { TableName: 'other-table', Key: { k: { S: 'x' } } })).rejects.toMatchObject({ code: 'InternalServerError' });
+  expect(() => services.faults.add({ service: 'dynamodb', error: 'InternalServerError', table: '' })).toThrow('"table" must be');
+});
