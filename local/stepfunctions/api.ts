@@ -7,6 +7,7 @@ import type { HistoryEvent } from '../asl/types';
 import { paginate } from './paging';
 import type { StateMachineRecord, StepFunctionsService } from './service';
 import type { ExecutionRecord } from './store';
+import { validateStateMachineDefinition } from './validate-definition';
 import { EXECUTION_STATUSES, checkTokenLength, fail, pageSize, requireArn, requireEnum, requireString } from './validate';
 
 export async function handleApi(service: StepFunctionsService, action: string, request: any): Promise<unknown> {
@@ -50,6 +51,10 @@ export async function handleApi(service: StepFunctionsService, action: string, r
       await service.settled(execution.executionArn);
       return { stopDate: execution.stopDate };
     }
+    case 'TestState':
+      return service.testState(request);
+    case 'ValidateStateMachineDefinition':
+      return validateStateMachineDefinition(request);
     default:
       fail('UnknownOperationException', `Operation ${action} is not supported by the local Step Functions`);
   }

@@ -17,6 +17,7 @@ import type { AbortSignalLike, Clock, CompiledStateMachine, TaskHandlerTable } f
 import { handleApi } from './api';
 import { expressDefinitionProblem } from './express';
 import { ExecutionRecord, ExecutionStore } from './store';
+import { testState } from './test-state';
 import { fail, parseInput, requireArn, requireEnum, requireName } from './validate';
 
 export type { ExecutionRecord } from './store';
@@ -247,6 +248,11 @@ export class StepFunctionsService {
   /** Resolves once the execution is no longer running. */
   async settled(executionArn: string): Promise<void> {
     await this.running.get(executionArn)?.done;
+  }
+
+  /** TestState (./test-state.ts): one state on its own, with the local integrations or a mock. */
+  testState(request: any): Promise<Record<string, unknown>> {
+    return testState(request, { region: this.options.region, account: this.options.account, taskHandlers: this.options.taskHandlers, clock: this.clock });
   }
 
   /** The AWS JSON 1.0 API (the endpoint's StepFunctionsBackend); dates are Date objects. */
