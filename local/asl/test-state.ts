@@ -286,12 +286,13 @@ export async function runTestState(options: TestStateRunOptions): Promise<TestSt
     const percentage = await mapNumber(def, 'ToleratedFailurePercentage', jsonata, payload, scope);
     if (count !== undefined) map.toleratedFailureCount = count;
     if (percentage !== undefined) map.toleratedFailurePercentage = percentage;
+    let items: unknown;
     if (!jsonata) {
-      const items = compilePath((def.ItemsPath as string | undefined) ?? '$').read(payload);
-      if (items.found) afterItemsPath = items.value;
-    }
+      const read = compilePath((def.ItemsPath as string | undefined) ?? '$').read(payload);
+      if (read.found) items = afterItemsPath = read.value;
+    } else items = 'Items' in def ? await compileJsonataTemplate(def.Items, 'Items').evaluate(scope()) : input;
     const failed = options.mapIterationFailureCount ?? 0;
-    const n = Array.isArray(afterItemsPath) ? afterItemsPath.length : 0;
+    const n = Array.isArray(items) ? items.length : 0;
     const overCount = count !== undefined && failed > count;
     const overPercentage = percentage !== undefined && n > 0 && (failed * 100) / n > percentage;
     // Recorded on AWS: without a tolerance, a failure count alone does not fail the mocked Map.

@@ -15,6 +15,7 @@
  * - context: "Invalid Context object provided: Field 'X' is not allowed", "... 'Map' field is not supported when
  *   mocking a Context object", "... Execution.Id must be a string", "... Context object contains 'Task' when state
  *   is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern".
+ * - context without a mock: refused, as the API reference says ("may only be specified if a mock is specified").
  * Texts that are ours (no recording found) say so where they are made.
  */
 import { randomUUID } from 'node:crypto';
@@ -59,6 +60,9 @@ export async function testState(request: any, deps: TestStateDeps): Promise<Reco
   const variables = parseObject(request.variables, 'variables');
   const config = parseConfiguration(request.stateConfiguration);
   const context = parseContext(request.context, state);
+  // "This field may only be specified if a mock is specified in the same request" (TestState, API reference;
+  // the text is ours). Mocks are for Task, Map and Parallel states only, so a Choice's context is AWS's own.
+  if (context && !mock) fail('ValidationException', 'The context field may only be specified if a mock is specified in the same request');
 
   const smName = `TestStateMachine-${randomUUID().slice(0, 8)}`;
   const prefix = `arn:aws:states:${deps.region}:${deps.account}`;
