@@ -17,6 +17,7 @@
  * the services (SQS, AppConfig, EventBridge, DynamoDB TTL), the ASL engine's waits, retries and timeouts, the
  * Lambdas' `Date` and timeouts, and the schedules. `clock.advance(ms)` (or POST /_local/clock) skips time.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../cdk/paths';
@@ -28,8 +29,11 @@ import type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types
 import { LocalConsole } from './console';
 import { ResolvedTemplate } from './cloudformation/template';
 import { RunningEndpoint, startEndpoint } from './endpoint';
+import type { StackDescription } from './endpoint/cloudformation';
+import { DataDirInUseError, claimDataDir, isLevelDbLockError } from './instance';
 import { awsJsonStringify } from './endpoint/http';
 import { startEventRules } from './event-rules';
+import { LambdaFunctionDescription, describeTemplateFunction } from './lambda/configuration';
 import { LocalLambda } from './lambda/runtime';
 import { AwsError, LocalServices } from './services';
 import { toAwsError } from './services/errors';
@@ -85,18 +89,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
+    // One local cloud per data folder: a second one is refused here, naming the first (<dataDir>/local-cloud.json).
+    const claim = options.inMemory ? undefined : claimDataDir(options.dataDir ?? '.local-cloud');
+    if (claim) cleanups.push(() => claim.release());
     const synth = synthesizeApp(SYNTH_CACHE, stackName);
     const clock = options.clock ?? new ControllableClock();
     // The workflows' $now()/$millis() (timestamps, the retry-budget guard) follow the same clock.
     setJsonataTimeSource(() => clock.now().getTime());
     cleanups.push(() => setJsonataTimeSource(Date.now));
-    const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory, clock });
+    const services = await LocalServices.open({ dataDir: options.dataDir, inMemory: options.inMemory, clock }).catch((error) => {
+      // A process that does not write local-cloud.json (an older local cloud, a script) holds the DynamoDB lock.
+      throw claim && isLevelDbLockError(error) ? new DataDirInUseError(claim.dataDir, undefined) : error;
+    });
     cleanups.push(() => services.close());
 
     // The console is handed to the endpoint and the Step Functions service now, and the running cloud once started.
     const localConsole = new LocalConsole();
 
     const lambdas = new Map<string, LocalLambda>();
+    /** The template's functions as GetFunction/ListFunctions describe them (runnable here or not). */
+    const functionDescriptions = new Map<string, LambdaFunctionDescription>();
     const taskHandlers = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas });
     const stepFunctions = new StepFunctionsService({
       region: 'us-east-1',
@@ -109,6 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => stepFunctions.close());
 
     const lambdaBackend = {
+      functions: () => functionDescriptions,
       has: (name: string) => lambdas.has(name),
       invoke: (name: string, payload: unknown) => {
         const fn = lambdas.get(name);
@@ -116,7 +129,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return fn.invoke(payload);
       },
     };
-    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole });
+    /** DescribeStacks' answer, once the outputs are known (below). */
+    let stack: StackDescription | undefined;
+    const cloudFormation = { stacks: () => (stack ? [stack] : []) };
+    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole, cloudFormation });
     cleanups.push(() => endpoint.close());
     // Runs before endpoint.close (cleanups run in reverse): ends the console's event streams first.
     cleanups.push(() => localConsole.close());
@@ -154,7 +170,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const { logicalId, properties: p } of template.resourcesOfType('AWS::Lambda::Function')) {
       const name = template.ref(logicalId);
       const codeDir = path.join(synth.assemblyDir, `asset.${String(p.Code?.S3Key ?? '').replace(/\.zip$/, '')}`);
-      if (!p.Code?.S3Key || !fs.existsSync(codeDir)) {
+      const runnable = Boolean(p.Code?.S3Key) && fs.existsSync(codeDir);
+      functionDescriptions.set(
+        name,
+        describeTemplateFunction({ functionName: name, functionArn: template.getAtt(logicalId, 'Arn'), properties: p, codeDir: runnable ? codeDir : undefined, loadedAt: clock.now() }),
+      );
+      if (!runnable) {
         warnings.push(`${logicalId}: Lambda code is not a local asset (${JSON.stringify(p.Code)}): not runnable locally`);
         continue;
       }
@@ -189,7 +210,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       for (const resource of taskResources(JSON.parse(definition))) {
         if (!taskHandlers.resolve(resource)) warnings.push(`${logicalId}: Task resource ${resource} is not emulated (the state fails when reached)`);
       }
-      stepFunctions.createStateMachine({ name, definition, roleArn: p.RoleArn, type: p.StateMachineType ?? 'STANDARD', loggingConfiguration: p.LoggingConfiguration, tracingConfiguration: p.TracingConfiguration });
+      stepFunctions.createStateMachine({
+        name,
+        definition,
+        roleArn: p.RoleArn,
+        type: p.StateMachineType ?? 'STANDARD',
+        loggingConfiguration: p.LoggingConfiguration,
+        tracingConfiguration: p.TracingConfiguration,
+        tags: p.Tags,
+      });
       const subs = p.DefinitionSubstitutions ?? {};
       if (subs.ResourceName) {
         resources.push({ name: subs.ResourceName, stateMachineArn: template.ref(logicalId), tableName: subs.TableName, deadLetterQueueUrl: subs.QueueUrl });
@@ -257,6 +286,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       pollFlags: flagPollers.length ? () => Promise.allSettled(flagPollers.map((name) => lambdaBackend.invoke(name, {}))) : undefined,
     });
 
+    stack = {
+      StackName: stackName,
+      StackId: `arn:aws:cloudformation:${template.region}:${template.account}:stack/${stackName}/${stackUuid(stackName)}`,
+      CreationTime: clock.now(),
+      StackStatus: 'CREATE_COMPLETE',
+      Description: typeof (synth.template as { Description?: unknown }).Description === 'string' ? (synth.template as { Description?: string }).Description : undefined,
+      Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+    };
+    claim?.running({ apiUrl, endpointUrl: endpoint.url, consoleUrl });
     return {
       apiUrl,
       endpointUrl: endpoint.url,
@@ -276,6 +314,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** The id part of a stack ARN: a UUID, here the same for a stack name on every start. */
+function stackUuid(stackName: string): string {
+  const h = createHash('sha256').update(stackName).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function isEmulated(type: string): boolean {

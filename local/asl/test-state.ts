@@ -313,26 +313,22 @@ export async function runTestState(options: TestStateRunOptions): Promise<TestSt
         }
       : undefined,
   );
-  if (isMap) {
-    // The tolerance check must run before the mocked result is handed back.
-    const handlers = options.taskHandlers;
-    options = {
-      ...options,
-      taskHandlers: {
+  // A mocked Map's tolerance check runs before the mocked result is handed back.
+  const handlers: TaskHandlerTable = !isMap
+    ? options.taskHandlers
+    : {
         resolve: (resource) => {
-          const h = handlers.resolve(resource);
+          const h = options.taskHandlers.resolve(resource);
           return h && (async (inv) => (await pendingMapCheck, h(inv)));
         },
-      },
-    };
-  }
+      };
 
   const recorder = new EventRecorder(options.enteredTime ? { now: () => options.enteredTime!, sleep: clock.sleep } : clock);
   const exec: ExecutionRuntime = {
     recorder,
     // A Wait state does not wait under TestState.
     clock: type === 'Wait' ? { now: () => clock.now(), sleep: () => Promise.resolve() } : clock,
-    handlers: options.taskHandlers,
+    handlers,
     region: options.region,
     random,
     execution: options.context.Execution as unknown as ContextObject['Execution'],

@@ -1,7 +1,7 @@
 /**
  * crud-ops: the operator's CLI for the CRUD API, against the local cloud (default) or a deployed stack.
  *
- *   crud-ops [--local [--endpoint <url>] | --aws [--stack <name>] [--region <r>]] [--json] <command>
+ *   crud-ops [--local [--endpoint <url> | --data-dir <dir>] | --aws [--stack <name>] [--region <r>]] [--json] <command>
  *
  *   executions list [--resource r] [--status s] [--limit n] [--since d]
  *   executions show <requestId> [--resource r] [--full] [--since d]
@@ -23,6 +23,7 @@ import { executionsList, executionsShow } from './commands/executions';
 import { flagsGet, flagsSet } from './commands/flags';
 import { requestsList, requestsShow, requestsWait } from './commands/requests';
 import { CliClock, CliIO, CommandContext, systemClock } from './context';
+import { DEFAULT_DATA_DIR, chooseEndpoint } from './discover';
 import { CliError, EXIT, UsageError } from './errors';
 import { LocalTarget } from './local-target';
 import { DEFAULT_ENDPOINT, DEFAULT_STACK, Target, TargetOptions } from './target';
@@ -36,6 +37,8 @@ export interface RunOptions {
   now?: () => number;
   /** How `requests wait` sleeps between polls (tests advance a fake clock instead of waiting). */
   sleep?: (ms: number) => Promise<void>;
+  /** Where a relative --data-dir (and the default .local-cloud) is looked up; process.cwd() by default. */
+  cwd?: string;
 }
 
 /** Runs the CLI with these arguments (without the node/script prefix) and resolves to the exit code. */
@@ -62,13 +65,14 @@ export async function run(argv: string[], io: CliIO, options: RunOptions = {}): 
   }
 }
 
-type Globals = TargetOptions & { json?: boolean };
+type Globals = TargetOptions & { json?: boolean; dataDir?: string };
 
 function buildProgram(io: CliIO, context: (globals: Globals) => CommandContext, setExit: (code: number) => void): Command {
   const program = new Command('crud-ops')
     .description('Operate the storage-first CRUD API (executions, request records, dead-letter queues, feature flags) on the local cloud (`npm start`, the default) or a deployed stack (--aws).')
     .addOption(new Option('--local', 'work against the local cloud (default)').conflicts('aws'))
-    .addOption(new Option('--endpoint <url>', `the local cloud's AWS endpoint (default: AWS_ENDPOINT_URL or ${DEFAULT_ENDPOINT})`))
+    .addOption(new Option('--endpoint <url>', `the local cloud's AWS endpoint (default: AWS_ENDPOINT_URL, else the one of the local cloud running on --data-dir, else ${DEFAULT_ENDPOINT})`))
+    .addOption(new Option('--data-dir <dir>', `the local cloud's data folder, to find its endpoint (default: ${DEFAULT_DATA_DIR})`))
     .addOption(new Option('--aws', 'work against the deployed stack on AWS (credentials from the usual AWS chain)').conflicts('local'))
     .addOption(new Option('--stack <name>', `CloudFormation stack name with --aws (default: ${DEFAULT_STACK})`))
     .addOption(new Option('--region <region>', 'AWS region with --aws (default: the SDK chain, e.g. AWS_REGION)'))
@@ -90,6 +94,7 @@ Reference: docs/cli.md`);
       const globals = command.optsWithGlobals() as Globals;
       if (globals.aws && globals.endpoint) throw new UsageError('--endpoint is for the local cloud; with --aws the SDK uses AWS (or AWS_ENDPOINT_URL)');
       if (!globals.aws && (globals.stack || globals.region)) throw new UsageError('--stack and --region need --aws');
+      if (globals.aws && globals.dataDir) throw new UsageError('--data-dir is for the local cloud, not --aws');
       setExit(await fn(context(globals), ...(args.slice(0, -1) as A)));
     };
 
@@ -171,8 +176,9 @@ function createTarget(globals: Globals, env: NodeJS.ProcessEnv, options: RunOpti
     const clients = (options.awsClients ?? ((region) => defaultAwsClients(region, env)))(globals.region);
     return new AwsTarget(stackName, clients, { region: globals.region, now: options.now });
   }
-  const endpoint = globals.endpoint ?? env.AWS_ENDPOINT_URL ?? DEFAULT_ENDPOINT;
+  const { endpoint, note } = chooseEndpoint({ endpoint: globals.endpoint, dataDir: globals.dataDir, env, cwd: options.cwd });
   if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
+  if (note) io.stderr.write(`${note}\n`);
   return new LocalTarget(endpoint, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
 }
 

@@ -7,11 +7,17 @@
  *   X-Amz-Target AWSStepFunctions.<Op>      → StepFunctionsBackend (AWS JSON 1.0)
  *   X-Amz-Target AWSEvents.<Op>             → EventBridge PutEvents recorder (AWS JSON 1.1)
  *   POST /configurationsessions, GET /configuration → AppConfigData (REST-JSON)
- *   form body (or query string) with Action=  → SQS query protocol (XML)
+ *   /applications/..., /deploymentstrategies/... → AppConfig control plane (REST-JSON, ./appconfig.ts)
+ *   GET /2015-03-31/functions/[<name>], ...    → Lambda ListFunctions, GetFunction, ... (REST-JSON, ./lambda.ts)
+ *   form body (or query string) with Action=  → SQS query protocol (XML); with Version=2010-05-15, CloudFormation
+ *                                               DescribeStacks (./cloudformation.ts)
  *   POST /2015-03-31/functions/<name>/invocations → Lambda Invoke (LambdaBackend)
  *   /_local/...                             → admin routes (./admin.ts)
  *   /console, /console/...                  → the local console (EndpointOptions.console)
  *   GET /                                   → health
+ *
+ * A call no service here implements answers UnknownOperationException naming it: the X-Amz-Target of the JSON
+ * protocols, the operation a REST path means (./rest-routes.ts), InvalidAction for the SQS query protocol.
  *
  * Any Host header is answered (clients may send `sync-localhost:4566`), SigV4 signatures are not checked (any
  * credentials work), and every response carries an `x-amzn-RequestId`.
@@ -23,6 +29,10 @@ import type { LocalServices } from '../services';
 import { AwsError, ServiceName, toAwsError } from '../services/errors';
 import { decodeQueryRequest, encodeQueryResponse } from '../services/sqs/query';
 import { handleAdmin, health } from './admin';
+import { handleAppConfig } from './appconfig';
+import { CloudFormationBackend, handleCloudFormationQuery, isCloudFormationQuery } from './cloudformation';
+import { LambdaFunctions, handleLambdaControl } from './lambda';
+import { RestMatch, RestResponse, matchRestOperation } from './rest-routes';
 import { BodyTooLargeError, awsJsonStringify, crc32, readBody, send, sendJson, sendRendered } from './http';
 import type { StepFunctionsBackend } from './stepfunctions';
 
@@ -40,13 +50,15 @@ export interface EndpointOptions {
   onRequest?: (info: RequestLog) => void;
   /** Serves `/console` and everything under `/console/` (the local console page and its JSON API). */
   console?: ConsoleHandler;
+  /** The stacks CloudFormation DescribeStacks answers with (none without one). */
+  cloudFormation?: CloudFormationBackend;
 }
 
 export interface ConsoleHandler {
   handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): Promise<void>;
 }
 
-export interface LambdaBackend {
+export interface LambdaBackend extends LambdaFunctions {
   /** Runs the function; throws LambdaFunctionError-like `{errorType, errorMessage, trace}` errors for function errors. */
   invoke(functionName: string, payload: unknown): Promise<unknown>;
   has(functionName: string): boolean;
@@ -56,7 +68,7 @@ export interface RequestLog {
   requestId: string;
   method: string;
   path: string;
-  service: ServiceName | 'admin' | 'lambda' | 'console' | 'unknown';
+  service: ServiceName | 'admin' | 'lambda' | 'appconfig' | 'cloudformation' | 'console' | 'unknown';
   action?: string;
   status: number;
   ms: number;
@@ -171,6 +183,9 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
 
       if (url.pathname === '/configurationsessions' || url.pathname === '/configuration') return handleAppConfigData(body);
 
+      const rest = matchRestOperation(method, url);
+      if (rest) return handleRest(rest, body);
+
       const contentType = header(req, 'content-type') ?? '';
       if (url.searchParams.has('Action') || (contentType.startsWith('application/x-www-form-urlencoded') && /(^|&)Action=/.test(body.toString('utf8')))) {
         return handleSqsQuery(body);
@@ -179,7 +194,12 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
       if (method === 'GET' && (url.pathname === '/' || url.pathname === '/health')) {
         return sendJson(res, 200, health({ services, stepFunctionsConfigured: !!options.stepFunctions }));
       }
-      return sendJson(res, 404, { __type: 'com.amazon.coral.service#UnknownOperationException', message: `No service answers ${method} ${url.pathname}` });
+      return send(
+        res,
+        404,
+        { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' },
+        JSON.stringify({ __type: 'com.amazon.coral.service#UnknownOperationException', message: `No service answers ${method} ${url.pathname}` }),
+      );
     };
 
     const handleJsonProtocol = async (target: string, body: Buffer): Promise<void> => {
@@ -218,7 +238,11 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         case 'dynamodb':
           return services.dynamodb.call(action, request);
         case 'sqs':
-          return services.sqs.call(action, request, { host: hostHeader, signal: abortOnClose(res) });
+          return services.sqs.call(action, request, { host: hostHeader, signal: abortOnClose(res) }).catch((err) => {
+            // An operation the local SQS lacks: what AWS answers for an unknown target (the query protocol says InvalidAction).
+            if (err instanceof AwsError && err.code === 'UnsupportedOperation') throw AwsError.of('sqs', 'UnknownOperationException', err.message);
+            throw err;
+          });
         case 'events':
           return services.events.call(action, request);
         case 'stepfunctions': {
@@ -261,6 +285,21 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
         const e = toAwsError('appconfigdata', err);
         log.errorCode = e.code;
         sendRendered(res, e.renderRestJson());
+      }
+    };
+
+    /** The REST-JSON control planes: AppConfig (errors as `{Message}`) and Lambda (errors as `{Type, message}`). */
+    const handleRest = async (match: RestMatch, body: Buffer): Promise<void> => {
+      log.service = match.service;
+      log.action = match.operation;
+      const request = { operation: match.operation, params: match.params, query: url.searchParams, headers: req.headers, body };
+      try {
+        const out: RestResponse = match.service === 'appconfig' ? handleAppConfig(services.appConfig, request) : handleLambdaControl(options.lambda, request);
+        send(res, out.status, out.headers, out.body);
+      } catch (err) {
+        const e = toAwsError(match.service === 'appconfig' ? 'appconfigdata' : 'lambda', err);
+        log.errorCode = e.code;
+        sendRendered(res, match.service === 'appconfig' ? e.renderRestJson() : e.renderLambda());
       }
     };
 
@@ -307,9 +346,16 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
     };
 
     const handleSqsQuery = async (body: Buffer): Promise<void> => {
-      log.service = 'sqs';
       const params = new URLSearchParams(url.search);
       for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v);
+      if (isCloudFormationQuery(params)) {
+        log.service = 'cloudformation';
+        const out = handleCloudFormationQuery(options.cloudFormation, params, requestId);
+        log.action = out.action;
+        log.errorCode = out.errorCode;
+        return send(res, out.status, out.headers, out.body);
+      }
+      log.service = 'sqs';
       const pathMatch = /^\/(\d{12})\/([\w-]+)\/?$/.exec(url.pathname);
       const pathQueueUrl = pathMatch ? `http://${hostHeader}/${pathMatch[1]}/${pathMatch[2]}` : undefined;
       const { action, request } = decodeQueryRequest(params, pathQueueUrl);

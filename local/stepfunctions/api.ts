@@ -30,6 +30,16 @@ export async function handleApi(service: StepFunctionsService, action: string, r
       const stateMachines = page.items.map((m) => ({ stateMachineArn: m.stateMachineArn, name: m.name, type: m.type, creationDate: m.creationDate }));
       return { stateMachines, nextToken: page.nextToken };
     }
+    case 'ListStateMachineVersions': {
+      // Versions are never published locally (no PublishStateMachineVersion): an empty list, after the same checks.
+      service.requireStateMachine(request.stateMachineArn);
+      pageSize(request.maxResults);
+      checkTokenLength(request.nextToken, 1024);
+      if (request.nextToken !== undefined) fail('InvalidToken', `Invalid Token: '${request.nextToken}'`);
+      return { stateMachineVersions: [] };
+    }
+    case 'ListTagsForResource':
+      return { tags: tagsOf(service, request.resourceArn) };
     case 'DeleteStateMachine':
       service.deleteStateMachine(request.stateMachineArn);
       return {};
@@ -58,6 +68,15 @@ export async function handleApi(service: StepFunctionsService, action: string, r
     default:
       fail('UnknownOperationException', `Operation ${action} is not supported by the local Step Functions`);
   }
+}
+
+/** The tags of a state machine (the only taggable resource here); another ARN is ResourceNotFound, as AWS names it. */
+function tagsOf(service: StepFunctionsService, resourceArn: unknown) {
+  const arn = requireString(resourceArn, 'resourceArn');
+  if (!/^arn:aws[a-z-]*:states:/.test(arn)) fail('InvalidArn', `Invalid Arn: 'Invalid ARN prefix: ${arn}'`);
+  const machine = service.getStateMachine(arn);
+  if (!machine) fail('ResourceNotFound', `Resource not found: '${arn}'`);
+  return machine.tags.map((t) => ({ key: t.key, value: t.value }));
 }
 
 /** An execution by a Standard execution ARN: an Express one is InvalidArn on AWS, whether it exists or not. */

@@ -18,6 +18,7 @@ import { handleApi } from './api';
 import { expressDefinitionProblem } from './express';
 import { ExecutionRecord, ExecutionStore } from './store';
 import { testState } from './test-state';
+import { Tag, normalizeTags } from './tags';
 import { fail, parseInput, requireArn, requireEnum, requireName } from './validate';
 
 export type { ExecutionRecord } from './store';
@@ -37,6 +38,8 @@ export interface StateMachineRecord {
   creationDate: Date;
   loggingConfiguration: LoggingConfiguration;
   tracingConfiguration: { enabled: boolean };
+  /** ListTagsForResource's answer. */
+  tags: Tag[];
 }
 
 export interface CreateStateMachineRequest {
@@ -48,6 +51,8 @@ export interface CreateStateMachineRequest {
   /** The API's camelCase shape, or the template's PascalCase one. */
   loggingConfiguration?: Record<string, any>;
   tracingConfiguration?: Record<string, any>;
+  /** `[{key, value}]` (the API) or `[{Key, Value}]` (the template). Like roleArn, ignored when the machine exists. */
+  tags?: unknown;
 }
 
 export interface StartExecutionRequest {
@@ -131,6 +136,7 @@ export class StepFunctionsService {
     const stateMachineArn = `${this.arnPrefix()}:stateMachine:${name}`;
     const loggingConfiguration = normalizeLogging(request.loggingConfiguration);
     const tracingConfiguration = normalizeTracing(request.tracingConfiguration);
+    const tags = normalizeTags(request.tags);
     const existing = this.machines.get(stateMachineArn)?.record;
     if (existing) {
       const same =
@@ -161,6 +167,7 @@ export class StepFunctionsService {
       creationDate: this.clock.now(),
       loggingConfiguration,
       tracingConfiguration,
+      tags,
     };
     this.machines.set(stateMachineArn, { record, compiled });
     return record;

@@ -49,10 +49,12 @@ export interface HostedConfigurationVersion {
 export interface DeploymentStrategy {
   Id: string;
   Name: string;
+  Description?: string;
   DeploymentDurationInMinutes?: number;
   GrowthFactor?: number;
   FinalBakeTimeInMinutes?: number;
   GrowthType?: string;
+  ReplicateTo?: string;
 }
 
 export interface Deployment {
@@ -108,8 +110,17 @@ type StoredRecord =
   | { t: 'deploy'; d: Omit<Deployment, 'StartedAt' | 'CompletedAt'> & { StartedAt: string; CompletedAt: string } }
   | { t: 'cfn'; logicalId: string; type: string; hash: string; result: CloudFormationResult };
 
-/** AWS's predefined deployment strategies; any other id must have been created. */
-const PREDEFINED_STRATEGIES = ['AppConfig.AllAtOnce', 'AppConfig.Linear50PercentEvery30Seconds', 'AppConfig.Canary10Percent20Minutes', 'AppConfig.Linear20PercentEvery6Minutes'];
+/**
+ * AWS's predefined deployment strategies; any other id must have been created. Durations, growth and bake
+ * times as "Using predefined deployment strategies" (AppConfig user guide) describes them.
+ */
+export const PREDEFINED_DEPLOYMENT_STRATEGIES: readonly Readonly<DeploymentStrategy>[] = [
+  { Id: 'AppConfig.AllAtOnce', Name: 'AppConfig.AllAtOnce', Description: 'Quick', DeploymentDurationInMinutes: 0, GrowthType: 'LINEAR', GrowthFactor: 100, FinalBakeTimeInMinutes: 10, ReplicateTo: 'NONE' },
+  { Id: 'AppConfig.Linear50PercentEvery30Seconds', Name: 'AppConfig.Linear50PercentEvery30Seconds', Description: 'Test/Demo', DeploymentDurationInMinutes: 1, GrowthType: 'LINEAR', GrowthFactor: 50, FinalBakeTimeInMinutes: 1, ReplicateTo: 'NONE' },
+  { Id: 'AppConfig.Canary10Percent20Minutes', Name: 'AppConfig.Canary10Percent20Minutes', Description: 'AWS Recommended', DeploymentDurationInMinutes: 20, GrowthType: 'EXPONENTIAL', GrowthFactor: 10, FinalBakeTimeInMinutes: 10, ReplicateTo: 'NONE' },
+  { Id: 'AppConfig.Linear20PercentEvery6Minutes', Name: 'AppConfig.Linear20PercentEvery6Minutes', Description: 'AWS Recommended', DeploymentDurationInMinutes: 30, GrowthType: 'LINEAR', GrowthFactor: 20, FinalBakeTimeInMinutes: 30, ReplicateTo: 'NONE' },
+];
+const PREDEFINED_STRATEGIES = PREDEFINED_DEPLOYMENT_STRATEGIES.map((s) => s.Id);
 
 export class AppConfigStore {
   /** Secret for signing AppConfigData session tokens (persisted, so tokens survive a restart). */
@@ -315,6 +326,22 @@ export class AppConfigStore {
 
   listDeployments(applicationId: string, environmentId: string): Deployment[] {
     return (this.deployments.get(`${applicationId}/${environmentId}`) ?? []).map((d) => ({ ...d }));
+  }
+
+  getDeployment(applicationId: string, environmentId: string, deploymentNumber: number): Deployment | undefined {
+    const d = (this.deployments.get(`${applicationId}/${environmentId}`) ?? []).find((x) => x.DeploymentNumber === deploymentNumber);
+    return d ? { ...d } : undefined;
+  }
+
+  /** The predefined strategies, then the created ones. */
+  listDeploymentStrategies(): DeploymentStrategy[] {
+    return [...PREDEFINED_DEPLOYMENT_STRATEGIES, ...this.strategies.values()].map((s) => ({ ...s }));
+  }
+
+  /** A strategy by id (a predefined one, e.g. `AppConfig.AllAtOnce`, or a created one). */
+  getDeploymentStrategy(id: string): DeploymentStrategy | undefined {
+    const strategy = PREDEFINED_DEPLOYMENT_STRATEGIES.find((s) => s.Id === id) ?? this.strategies.get(id);
+    return strategy ? { ...strategy } : undefined;
   }
 
   /** The latest completed deployment of a profile to an environment. */
