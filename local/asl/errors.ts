@@ -75,7 +75,15 @@ export class RuntimeError extends AslError {
 
 /** `States.QueryEvaluationError`: a JSONata expression failed (type error, undefined result...). */
 export class QueryEvaluationError extends AslError {
-  constructor(cause?: string, readonly location?: string) {
+  /**
+   * `beforeEntered`: its EvaluationFailed event chains from the event before the state's Entered event, as recorded
+   * on AWS for a Map's Items (LocalStack test_base_scenarios.snapshot.json, test_map_state_items_*).
+   */
+  constructor(
+    cause?: string,
+    readonly location?: string,
+    readonly beforeEntered = false,
+  ) {
     super('States.QueryEvaluationError', cause);
   }
 }

@@ -54,7 +54,7 @@ function decorate(err: AslError, state: BaseState, enteredId: number): AslError 
   if (e[DECORATED]) return err;
   if (err.name === 'States.Runtime' || err.name === 'States.QueryEvaluationError') {
     const cause = `An error occurred while executing the state '${state.name}' (entered at the event id #${enteredId}). ${err.aslCause ?? ''}`.trimEnd();
-    const copy = err instanceof QueryEvaluationError ? new QueryEvaluationError(cause, err.location) : new RuntimeError(cause);
+    const copy = err instanceof QueryEvaluationError ? new QueryEvaluationError(cause, err.location, err.beforeEntered) : new RuntimeError(cause);
     (copy as Marked)[DECORATED] = true;
     return copy;
   }
@@ -150,12 +150,13 @@ export class Executor {
    */
   private report(e: unknown, state: BaseState, ctx: StateCtx, previousEventId?: number): AslError {
     const err = decorate(toAslError(e), state, ctx.enteredId) as Marked;
-    if (err instanceof QueryEvaluationError && !err[REPORTED]) {
-      err[REPORTED] = true;
+    if (err instanceof QueryEvaluationError && !(err as Marked)[REPORTED]) {
+      (err as Marked)[REPORTED] = true;
       const details: Record<string, unknown> = { cause: err.aslCause, error: err.name };
-      const location = (err as QueryEvaluationError).location;
-      if (location) details.location = location;
+      if (err.location) details.location = err.location;
       details.state = state.name;
+      // A Map's Items failure chains from the event before MapStateEntered, as recorded on AWS.
+      if (previousEventId === undefined && err.beforeEntered) previousEventId = ctx.enteredPrev;
       if (previousEventId === undefined) ctx.thread.emit('EvaluationFailed', 'evaluationFailedEventDetails', details);
       else {
         const id = ctx.exec.recorder.add('EvaluationFailed', previousEventId, 'evaluationFailedEventDetails', details);
@@ -167,12 +168,14 @@ export class Executor {
 
   private async runState(state: BaseState, raw: unknown, rc: RunCtx, rawJson: string | undefined): Promise<Exit> {
     const inputJson = rawJson ?? toJson(raw);
+    const enteredPrev = rc.thread.last;
     const enteredId = rc.thread.emit(STATE_ENTERED[state.type], 'stateEnteredEventDetails', {
       input: inputJson,
       inputDetails: NOT_TRUNCATED,
       name: state.name,
     });
     const ctx = new StateCtx(rc, state, raw, enteredId, rc.exec.recorder.latestTime);
+    ctx.enteredPrev = enteredPrev;
     // A state's input is never changed in place (ResultPath copies; the integrations copy what they get, as
     // AWS serializes it): its JSON text can be reused for an output or a variable that is the input itself.
     ctx.rawJson = inputJson;

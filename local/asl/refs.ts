@@ -18,6 +18,8 @@ export interface EvalEnv {
 export interface Ref {
   readonly source: string;
   readonly kind: 'input' | 'context' | 'variable';
+  /** For a reference on the state data (`$...`): its compiled path (for the "Invalid path" causes). */
+  readonly path?: CompiledPath;
   read(env: EvalEnv): { found: boolean; value: unknown };
 }
 
@@ -34,7 +36,7 @@ export function compileRef(source: string): Ref {
   }
   if (source === '$' || source.startsWith('$.') || source.startsWith('$[')) {
     const path = compilePath(source);
-    return { source, kind: 'input', read: (env) => path.read(env.input) };
+    return { source, kind: 'input', path, read: (env) => path.read(env.input) };
   }
   const m = VAR_RE.exec(source);
   if (!m) throw new Error(`invalid reference: ${source}`);

@@ -25,7 +25,8 @@ export interface ContextObject {
     Name: string;
     RoleArn: string;
     StartTime: string;
-    RedriveCount: number;
+    /** Standard executions only: an Express execution's context object has none. */
+    RedriveCount?: number;
   };
   State: { EnteredTime: string; Name: string; RetryCount: number };
   StateMachine: { Id: string; Name: string };

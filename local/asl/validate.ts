@@ -213,6 +213,9 @@ function valueAt(def: unknown, pointer: string): unknown {
  * is also reported as "Type is invalid" even when the Type is fine.
  */
 function isFalsePositive(def: unknown, at: string, message: string): boolean {
+  // A JSONPath payload template (Parameters, ResultSelector, ItemSelector, Assign...) may hold null in an array,
+  // as anywhere else in JSON: asl-validator's template schema has no null branch inside arrays.
+  if (/\/\d+$/.test(at) && message.includes('oneOf') && valueAt(def, at) === null) return true;
   if (/\/(Output|Arguments)$/.test(at) && message.includes('oneOf')) {
     const v = valueAt(def, at);
     return v === null || typeof v !== 'object' || Array.isArray(v);
@@ -226,6 +229,18 @@ function isFalsePositive(def: unknown, at: string, message: string): boolean {
   }
   if (/\/Type$/.test(at) && message.includes('must be equal to one of the allowed values')) {
     return STATE_TYPES.has(valueAt(def, at) as string);
+  }
+  // A state is a oneOf of its JSONPath and JSONata shapes: an error in one reports the other's QueryLanguage
+  // enum too. A state without its own QueryLanguage cannot be wrong there (our walk checks the languages).
+  if (/\/QueryLanguage$/.test(at) && message.includes('must be equal to one of the allowed values')) {
+    return valueAt(def, at) === undefined;
+  }
+  // A literal ToleratedFailurePercentage is a number from 0 to 100, not only an integer: recorded on AWS with
+  // a fractional value (LocalStack tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json,
+  // test_map_state_tolerated_failure_values[percentage_literal]); DescribeMapRun reports it as a float.
+  if (/\/ToleratedFailurePercentage$/.test(at) && /must be integer|oneOf/.test(message)) {
+    const v = valueAt(def, at);
+    return typeof v === 'number' && v >= 0 && v <= 100;
   }
   return false;
 }

@@ -43,6 +43,8 @@ export interface RunCtx {
 /** One state being run. */
 export class StateCtx implements RunCtx {
   retryCount = 0;
+  /** The previousEventId of the state's Entered event. */
+  enteredPrev = 0;
   private ctxCache: ContextObject | null = null;
   private ctxRetry = -1;
   taskToken?: string;
@@ -267,17 +269,17 @@ function pathOrRoot(p: string): CompiledPath {
   return compilePath(p);
 }
 
-/** Reads a number from a constant, a JSONPath (…Path fields) or a JSONata template. */
+/** Reads a number from a constant, a JSONPath reference (…Path fields: `$.x`, `$$.x`, `$var`) or a JSONata template. */
 export async function resolveNumber(
   ctx: StateCtx,
   input: unknown,
   constant: number | undefined,
-  path: CompiledPath | undefined,
+  path: Ref | undefined,
   tmpl: JsonataTemplate | undefined,
 ): Promise<number | undefined> {
   if (constant !== undefined) return constant;
   if (path) {
-    const r = path.read(input);
+    const r = path.read(ctx.env(input));
     return r.found ? (r.value as number) : undefined;
   }
   if (tmpl) return (await tmpl.run(ctx.bindings())) as number;

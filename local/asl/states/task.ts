@@ -17,7 +17,7 @@ import {
 import { NOT_TRUNCATED } from '../events';
 import { exceedsBytes, MAX_PAYLOAD_BYTES, toJson } from '../json';
 import { compileJsonataTemplate, type JsonataTemplate } from '../jsonata';
-import { compilePath, type CompiledPath } from '../jsonpath';
+import { compileRef, type Ref } from '../refs';
 import type { QueryLanguage, TaskInvocation } from '../types';
 import { CancelToken } from '../cancel';
 import { startTimer } from '../clock';
@@ -123,10 +123,10 @@ export class TaskState extends BaseState {
   override readonly needsTaskToken: boolean;
   private readonly recordsSubmitted: boolean;
   private readonly timeoutSeconds?: number;
-  private readonly timeoutPath?: CompiledPath;
+  private readonly timeoutPath?: Ref;
   private readonly timeoutTmpl?: JsonataTemplate;
   private readonly heartbeatSeconds?: number;
-  private readonly heartbeatPath?: CompiledPath;
+  private readonly heartbeatPath?: Ref;
   private readonly heartbeatTmpl?: JsonataTemplate;
 
   constructor(name: string, def: Def, ql: QueryLanguage) {
@@ -140,10 +140,10 @@ export class TaskState extends BaseState {
     this.recordsSubmitted = !this.isLambdaArn && (this.needsTaskToken || this.resource.endsWith('.sync') || this.resource.includes('.sync:'));
     if (typeof def.TimeoutSeconds === 'number') this.timeoutSeconds = def.TimeoutSeconds;
     else if (typeof def.TimeoutSeconds === 'string') this.timeoutTmpl = compileJsonataTemplate(def.TimeoutSeconds, 'TimeoutSeconds');
-    if (typeof def.TimeoutSecondsPath === 'string') this.timeoutPath = compilePath(def.TimeoutSecondsPath);
+    if (typeof def.TimeoutSecondsPath === 'string') this.timeoutPath = compileRef(def.TimeoutSecondsPath);
     if (typeof def.HeartbeatSeconds === 'number') this.heartbeatSeconds = def.HeartbeatSeconds;
     else if (typeof def.HeartbeatSeconds === 'string') this.heartbeatTmpl = compileJsonataTemplate(def.HeartbeatSeconds, 'HeartbeatSeconds');
-    if (typeof def.HeartbeatSecondsPath === 'string') this.heartbeatPath = compilePath(def.HeartbeatSecondsPath);
+    if (typeof def.HeartbeatSecondsPath === 'string') this.heartbeatPath = compileRef(def.HeartbeatSecondsPath);
   }
 
   private failEvent(ctx: StateCtx, err: AslError): void {
