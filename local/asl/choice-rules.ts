@@ -16,7 +16,17 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 export function parseTimestamp(v: unknown): number | undefined {
   if (typeof v !== 'string' || !RFC3339.test(v)) return undefined;
   const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : t;
+  if (Number.isNaN(t)) return undefined;
+  // Date.parse rolls an impossible date over (2024-02-30 → March 1) where AWS's parser (java.time's ISO offset
+  // date-time) refuses it: the date and time fields must be a real calendar date and a 24-hour time.
+  const y = Number(v.slice(0, 4));
+  const mo = Number(v.slice(5, 7));
+  const d = Number(v.slice(8, 10));
+  const day = new Date(Date.UTC(2000, mo - 1, d));
+  day.setUTCFullYear(y);
+  if (mo < 1 || mo > 12 || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return undefined;
+  if (Number(v.slice(11, 13)) > 23 || Number(v.slice(14, 16)) > 59 || Number(v.slice(17, 19)) > 59) return undefined;
+  return t;
 }
 
 /** `*` matches any run of characters; `\*` a literal star; `\\` a literal backslash. */

@@ -72,6 +72,15 @@ function buildState(name: string, sd: Def, ql: QueryLanguage, rootQl: QueryLangu
   }
 }
 
+/** Whether an execution ARN is an Express execution's (`arn:<partition>:states:<region>:<account>:express:...`). */
+export function isExpressArn(arn: string): boolean {
+  let colons = 0;
+  for (let i = 0; i < arn.length; i++) {
+    if (arn.charCodeAt(i) === 58 && ++colons === 5) return arn.startsWith('express:', i + 1);
+  }
+  return false;
+}
+
 function arnPart(arn: string, index: number, fallback: string): string {
   const parts = arn.split(':');
   return parts[index] || fallback;
@@ -117,8 +126,10 @@ class Machine implements CompiledStateMachine {
       StartTime: startDate.toISOString(),
       Name: options.name,
       RoleArn: roleArn,
-      RedriveCount: options.redriveCount ?? 0,
     };
+    // Express executions cannot be redriven, and their context object has no RedriveCount (an Express execution
+    // ARN is `arn:...:express:<machine>:<name>:<id>`).
+    if (!isExpressArn(options.executionArn)) execution.RedriveCount = options.redriveCount ?? 0;
     const stateMachine = arn.stateMachine;
     const exec: ExecutionRuntime = {
       recorder,

@@ -329,6 +329,10 @@ function makeCall(name: string, args: Arg[], source: string): CompiledIntrinsic 
       }
       case 'States.StringToJson': {
         if (typeof v[0] !== 'string') fail(name, `the argument must be a string, got ${typeName(v[0])}`);
+        // Recorded on AWS: an empty or blank string gives null, as "null" does (LocalStack
+        // tests/aws/services/stepfunctions/v2/intrinsic_functions/test_json_manipulation.snapshot.json,
+        // test_string_to_json: "" → null, " " → null, "null" → null, "-0" → 0, "1.1" → 1.1).
+        if ((v[0] as string).trim() === '') return null;
         try {
           return JSON.parse(v[0] as string);
         } catch {

@@ -112,8 +112,9 @@ const SFN_FUNCTIONS: [string, (...args: any[]) => unknown, string][] = [
       if (step === undefined) return undefined;
       const s = towardsZero(step);
       if (s === 0 || (s > 0 && a > b) || (s < 0 && a < b)) return undefined;
-      if (a === b) return a;
       const count = Math.floor((b - a) / s) + 1;
+      // A one-element range is the number itself, not an array ($range(0, 3, 5) is 0, as $range(1, 1, 1) is 1).
+      if (count === 1) return a;
       if (count > 360145) throw sfnError('D3137', 'Expression evaluation memory limit exceeded');
       const out = new Array<number>(count);
       for (let k = 0; k < count; k++) out[k] = a + k * s;

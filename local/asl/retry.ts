@@ -4,7 +4,7 @@
  * - IntervalSeconds default 1, MaxAttempts default 3 (0 = never retry), BackoffRate default 2.0;
  *   MaxDelaySeconds caps the delay; JitterStrategy FULL draws the delay uniformly in [0, delay).
  * - States.ALL matches any error except States.Runtime; States.TaskFailed matches any error except
- *   States.Timeout (and States.Runtime).
+ *   States.Timeout, States.Runtime and States.QueryEvaluationError.
  * - A heartbeat timeout is reported as States.Timeout (recorded on AWS: TaskTimedOut and ExecutionFailed
  *   carry "States.Timeout"), and is also matched by States.HeartbeatTimeout.
  */
@@ -13,11 +13,20 @@ import { compileJsonataTemplate, type JsonataTemplate } from './jsonata';
 import { compileAssign, type Evaluator } from './payload';
 import { compileResultPath, type CompiledResultPath } from './jsonpath';
 
+/**
+ * What `States.TaskFailed` does not match. A JSONata expression failing in a Task (its Arguments, Output...) is not
+ * the task failing: "as recorded, States.TaskFailed doesn't match it, though States.ALL and its own name do"
+ * (fakecloud-stepfunctions 0.52, src/error_handling.rs, https://docs.rs/crate/fakecloud-stepfunctions/0.52.0/source/src/error_handling.rs).
+ * So a Retry on States.TaskFailed does not run a failing expression again (one EvaluationFailed, not one per
+ * attempt).
+ */
+const NOT_TASK_FAILED = new Set(['States.Timeout', 'States.Runtime', 'States.HeartbeatTimeout', 'States.QueryEvaluationError']);
+
 export function errorMatches(errorEquals: readonly string[], err: AslError): boolean {
   for (const name of errorEquals) {
     if (name === err.name) return true;
     if (name === 'States.ALL') return err.name !== 'States.Runtime';
-    if (name === 'States.TaskFailed' && err.name !== 'States.Timeout' && err.name !== 'States.Runtime' && err.name !== 'States.HeartbeatTimeout') return true;
+    if (name === 'States.TaskFailed' && !NOT_TASK_FAILED.has(err.name)) return true;
     if (name === 'States.Timeout' && err.name === 'States.HeartbeatTimeout') return true;
     if (name === 'States.HeartbeatTimeout' && (err as { heartbeat?: boolean }).heartbeat === true) return true;
   }
