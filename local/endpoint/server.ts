@@ -48,10 +48,24 @@ export interface EndpointOptions {
   host?: string;
   /** Called after every request (logging, console). */
   onRequest?: (info: RequestLog) => void;
+  /** More services on this endpoint (the local CloudWatch): see {@link EndpointRoute}. */
+  routes?: EndpointRoute[];
   /** Serves `/console` and everything under `/console/` (the local console page and its JSON API). */
   console?: ConsoleHandler;
   /** The stacks CloudFormation DescribeStacks answers with (none without one). */
   cloudFormation?: CloudFormationBackend;
+}
+
+/**
+ * A service answered on this endpoint from outside it (the local CloudWatch): asked, in order, after the admin,
+ * console and Lambda Invoke routes and before the built-in protocols; the first that matches answers.
+ */
+export interface EndpointRoute {
+  /** Shown in the request log. */
+  service: string;
+  matches(req: http.IncomingMessage, url: URL, body: Buffer): boolean;
+  /** Writes the response; returns the operation and error code for the request log. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer, requestId: string): Promise<{ action?: string; errorCode?: string }>;
 }
 
 export interface ConsoleHandler {
@@ -177,6 +191,15 @@ export function createEndpointHandler(options: EndpointOptions): (req: http.Inco
 
       const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
       if (invocation && method === 'POST') return handleLambdaInvoke(decodeURIComponent(invocation[1]), body);
+
+      const extra = options.routes?.find((r) => r.matches(req, url, body));
+      if (extra) {
+        log.service = extra.service as RequestLog['service'];
+        const outcome = await extra.handle(req, res, url, body, requestId);
+        log.action = outcome.action;
+        log.errorCode = outcome.errorCode;
+        return;
+      }
 
       const target = header(req, 'x-amz-target');
       if (target) return handleJsonProtocol(target, body);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { format } from 'node:util';
 import { startTimer, systemClock } from '../asl/clock';
 import type { Clock } from '../asl/types';
 import { AwsError } from '../services/errors';
@@ -41,6 +42,11 @@ export interface LocalLambdaOptions {
   reservedConcurrency?: number;
   /** Runs before each invocation and may throw a Lambda service error (the local cloud's fault injection). */
   beforeInvoke?: () => void;
+  /**
+   * Told of every line the function's code logs with `console` (as Lambda sends it to CloudWatch Logs): the local
+   * CloudWatch reads embedded-metric-format lines from it. The lines still go to the process's console.
+   */
+  onLog?: (line: string) => void;
 }
 
 /**
@@ -140,6 +146,7 @@ export class LocalLambda {
     const env = { ...nodeProcess.env, ...this.definition.environment };
     const functionProcess = Object.create(nodeProcess, { env: { value: env, enumerable: true } }) as NodeJS.Process;
     const globals: LocalGlobals = { process: functionProcess };
+    if (this.options.onLog) globals.console = teeConsole(this.options.onLog);
     if (this.clock !== systemClock) {
       const clock = this.clock;
       globals.Date = clockDate(() => clock.now().getTime());
@@ -156,6 +163,35 @@ export class LocalLambda {
 interface LocalGlobals {
   process: NodeJS.Process;
   Date?: DateConstructor;
+  console?: Console;
+}
+
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+
+/** Node's real console whose logging methods also hand each formatted line to `onLine`. */
+function teeConsole(onLine: (line: string) => void): Console {
+  const real = realConsole();
+  const tee = Object.create(real) as Console;
+  for (const method of CONSOLE_METHODS) {
+    const original = real[method].bind(real);
+    tee[method] = (...args: unknown[]) => {
+      original(...args);
+      try {
+        onLine(format(...args));
+      } catch {
+        // A listener's failure is not the function's.
+      }
+    };
+  }
+  return tee;
+}
+
+let nodeConsoleCache: Console | undefined;
+
+/** The console of Node's real context (what the function's code would use without the tee). */
+function realConsole(): Console {
+  nodeConsoleCache ??= compileModule(path.join(__dirname, 'real-console.js'), 'module.exports = console;').exports as Console;
+  return nodeConsoleCache;
 }
 
 type CompiledModule = Module & { _compile(code: string, filename: string): void; localGlobals?: LocalGlobals };

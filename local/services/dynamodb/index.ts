@@ -135,8 +135,16 @@ const UNSUPPORTED = new Set([
   'DescribeEndpoints',
 ]);
 
+/** A call that failed: fault injection or DynamoDB's own error (the local CloudWatch counts them per table). */
+export interface DynamoDbCallFailure {
+  operation: string;
+  request: object;
+  error: AwsError;
+}
+
 export class DynamoDbService {
   private closed = false;
+  private readonly failureListeners = new Set<(failure: DynamoDbCallFailure) => void>();
 
   private constructor(
     private readonly store: DynaliteStore,
@@ -169,12 +177,24 @@ export class DynamoDbService {
       const message = UNSUPPORTED.has(action) ? `${action} is not supported by the local DynamoDB (dynalite)` : `Unknown operation ${action}`;
       throw AwsError.of('dynamodb', 'UnknownOperationException', message);
     }
-    await this.faults?.checkAsync('dynamodb', action, (request as { TableName?: unknown }).TableName as string | undefined);
-    const output = await this.runAction(entry, request);
+    let output: any;
+    try {
+      await this.faults?.checkAsync('dynamodb', action, (request as { TableName?: unknown }).TableName as string | undefined);
+      output = await this.runAction(entry, request);
+    } catch (error) {
+      if (this.failureListeners.size && error instanceof AwsError) for (const l of this.failureListeners) l({ operation: action, request, error });
+      throw error;
+    }
     if (action === 'CreateTable' || action === 'UpdateTable' || action === 'DeleteTable') {
       await this.waitForTableStatus((request as { TableName: string }).TableName, action === 'DeleteTable' ? 'GONE' : 'ACTIVE');
     }
     return output;
+  }
+
+  /** Told of every call that fails (after fault injection or in DynamoDB itself); returns the function that stops it. */
+  onCallFailed(listener: (failure: DynamoDbCallFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /**

@@ -65,6 +65,18 @@ export class EventsService {
     return this.putEvents(request ?? {});
   }
 
+  /**
+   * An event an AWS service puts (e.g. the local CloudWatch's "CloudWatch Alarm State Change"): on the default bus
+   * unless one is named, validated like a PutEvents entry, and never failed by fault rules on PutEvents (AWS
+   * delivers its own service events). Returns the event id; throws an AwsError for an invalid entry.
+   */
+  putServiceEvent(entry: { Source: string; DetailType: string; Detail: string; Resources?: string[]; Time?: Date | number | string; EventBusName?: string }): string {
+    const result = this.putEvents({ Entries: [entry] });
+    const first = result.Entries[0];
+    if (!first.EventId) throw AwsError.of('events', 'ValidationException', `${first.ErrorCode}: ${first.ErrorMessage}`);
+    return first.EventId;
+  }
+
   /** Recorded events, oldest first; all buses when `eventBusName` is omitted. */
   listEvents(eventBusName?: string): RecordedEvent[] {
     if (eventBusName) return [...(this.buses.get(busName(eventBusName)) ?? [])];
