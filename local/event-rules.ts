@@ -6,12 +6,15 @@
  *                                      that time), one invocation after the other, at most `maxCatchUp` per
  *                                      advance (the rest are skipped, with a log line).
  *   EventPattern                     → every event put on the rule's bus (SDK, endpoint, the Step Functions
- *                                      events:putEvents integration) that matches the pattern goes to its
- *                                      Lambda targets, invoked asynchronously as EventBridge does.
+ *                                      events:putEvents integration, AWS service events such as the local
+ *                                      CloudWatch's alarm state changes) that matches the pattern goes to its
+ *                                      targets, asynchronously as EventBridge does.
  *
- * A target gets its `Input` (JSON text) when set, else the part of the event its `InputPath` selects, else the
- * event itself (for schedules, the "Scheduled Event" AWS sends). What cannot run locally (cron(), non-Lambda
- * targets, InputTransformer, unsupported pattern operators) is reported in `warnings`, never skipped silently.
+ * Targets: Lambda functions (invoked asynchronously) and Step Functions state machines (StartExecution, Standard
+ * or Express, as EventBridge starts them). A target gets its `Input` (JSON text) when set, else the part of the
+ * event its `InputPath` selects, else what its `InputTransformer` renders (./services/events/transform.ts), else
+ * the event itself (for schedules, the "Scheduled Event" AWS sends). What cannot run locally (cron(), other target
+ * types, unsupported pattern operators) is reported in `warnings`, never skipped silently.
  */
 import { randomUUID } from 'node:crypto';
 import { startTimer } from './asl/clock';
@@ -20,15 +23,23 @@ import type { Clock } from './asl/types';
 import type { ResolvedTemplate } from './cloudformation/template';
 import { EventsService, busName, eventEnvelope, eventTime } from './services/events';
 import { compileEventPattern } from './services/events/pattern';
+import { compileInputTransformer } from './services/events/transform';
 
 export interface InvocableFunction {
   invoke(event: unknown): Promise<unknown>;
+}
+
+/** What a state machine target needs: StartExecution (the local Step Functions service). */
+export interface StateMachineStarter {
+  startExecution(request: { stateMachineArn: string; input?: string }): { executionArn: string };
 }
 
 export interface EventRulesOptions {
   template: ResolvedTemplate;
   /** Local Lambda functions by name. */
   lambdas: ReadonlyMap<string, InvocableFunction>;
+  /** Starts the template's state machines (rule targets by ARN); without one they are reported and skipped. */
+  stateMachines?: StateMachineStarter;
   events: EventsService;
   clock: Clock;
   /** Run the schedule rules (pattern rules always route). Default true. */
@@ -41,10 +52,14 @@ export interface EventRulesOptions {
 
 interface Target {
   name: string;
-  fn: InvocableFunction;
-  /** The payload for an event (Input, InputPath or the event). */
-  payload(event: Record<string, unknown>): unknown;
+  /** Hands the input to the target: invokes the Lambda, starts the execution. */
+  deliver(input: TargetInput): Promise<unknown>;
+  /** The input for an event (Input, InputPath, InputTransformer or the event). */
+  input(event: Record<string, unknown>): TargetInput;
 }
+
+/** A target's input: a value (Input, InputPath, the event) or the text an InputTransformer rendered. */
+type TargetInput = { value: unknown } | { text: string };
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
 
@@ -56,13 +71,13 @@ export function startEventRules(options: EventRulesOptions): () => void {
 
   for (const { logicalId, properties: p } of template.resourcesOfType('AWS::Events::Rule')) {
     if (p.State === 'DISABLED') continue;
-    const targets = ruleTargets(logicalId, p.Targets ?? [], options);
+    const rule = { ruleArn: template.getAtt(logicalId, 'Arn'), ruleName: template.ref(logicalId) };
+    const targets = ruleTargets(logicalId, p.Targets ?? [], rule, options);
     if (p.ScheduleExpression) {
       const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(p.ScheduleExpression);
       if (!rate) warnings.push(`${logicalId}: schedule ${p.ScheduleExpression} is not emulated (only rate())`);
       else if (options.schedules !== false && targets.length) {
-        const ruleArn = template.getAtt(logicalId, 'Arn');
-        stops.push(startSchedule(logicalId, Number(rate[1]) * UNIT_MS[rate[2]], ruleArn, targets, options));
+        stops.push(startSchedule(logicalId, Number(rate[1]) * UNIT_MS[rate[2]], rule.ruleArn, targets, options));
       }
     }
     if (p.EventPattern) {
@@ -86,7 +101,7 @@ export function startEventRules(options: EventRulesOptions): () => void {
           if (!rule.matches(event)) continue;
           for (const target of rule.targets) {
             // Asynchronous, like EventBridge: PutEvents does not wait for the targets.
-            target.fn.invoke(target.payload(event)).then(
+            deliver(target, event).then(
               (result) => options.log(`rule ${rule.logicalId} → ${target.name}: ${JSON.stringify(result)}`),
               (error) => options.log(`rule ${rule.logicalId} → ${target.name} failed: ${error}`),
             );
@@ -98,31 +113,64 @@ export function startEventRules(options: EventRulesOptions): () => void {
   return () => stops.forEach((stop) => stop());
 }
 
-/** A rule's targets that are local Lambda functions; the others are reported. */
-function ruleTargets(logicalId: string, targets: Record<string, any>[], options: EventRulesOptions): Target[] {
+/** Delivers an event to a target (the input made from it), never throwing synchronously. */
+async function deliver(target: Target, event: Record<string, unknown>): Promise<unknown> {
+  return target.deliver(target.input(event));
+}
+
+/** A rule's targets that are local Lambda functions or state machines; the others are reported. */
+function ruleTargets(logicalId: string, targets: Record<string, any>[], rule: { ruleArn: string; ruleName: string }, options: EventRulesOptions): Target[] {
   const out: Target[] = [];
   for (const target of targets) {
-    const name = String(target.Arn).split(':function:')[1]?.split(':')[0];
-    const fn = name ? options.lambdas.get(name) : undefined;
-    if (!fn) {
-      options.warnings.push(`${logicalId}: target ${target.Arn} is not a local Lambda function (not invoked)`);
+    const arn = String(target.Arn);
+    let name: string;
+    let send: Target['deliver'];
+    const functionName = arn.split(':function:')[1]?.split(':')[0];
+    const fn = functionName ? options.lambdas.get(functionName) : undefined;
+    if (fn) {
+      name = functionName!;
+      // A Lambda is handed JSON: a transformer's text is parsed (a plain string template gives a string).
+      send = (input) => fn.invoke('value' in input ? input.value : parseOrText(input.text));
+    } else if (/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(arn) && options.stateMachines) {
+      const starter = options.stateMachines;
+      name = arn.split(':stateMachine:')[1];
+      send = async (input) => {
+        const text = 'text' in input ? input.text : JSON.stringify(input.value ?? null);
+        const { executionArn } = starter.startExecution({ stateMachineArn: arn, input: text });
+        return { executionArn };
+      };
+    } else {
+      const kind = /:states:.*:stateMachine:/.test(arn) ? 'a state machine, but no Step Functions service is wired' : 'not a local Lambda function';
+      options.warnings.push(`${logicalId}: target ${target.Arn} is ${kind} (not invoked)`);
       continue;
     }
-    if (target.InputTransformer) {
-      options.warnings.push(`${logicalId}: target ${name} has an InputTransformer, which is not emulated (not invoked)`);
-      continue;
-    }
-    let payload: Target['payload'] = (event) => event;
+    let input: Target['input'] = (event) => ({ value: event });
     if (target.Input !== undefined) {
-      const input = typeof target.Input === 'string' ? JSON.parse(target.Input) : target.Input;
-      payload = () => input; // a Lambda gets its own copy (the payload goes through JSON)
+      const value = typeof target.Input === 'string' ? JSON.parse(target.Input) : target.Input;
+      input = () => ({ value }); // a Lambda gets its own copy (the payload goes through JSON)
     } else if (target.InputPath) {
       const path = compilePath(String(target.InputPath));
-      payload = (event) => path.read(event).value ?? null;
+      input = (event) => ({ value: path.read(event).value ?? null });
+    } else if (target.InputTransformer) {
+      try {
+        const render = compileInputTransformer(target.InputTransformer);
+        input = (event) => ({ text: render(event, rule) });
+      } catch (error) {
+        options.warnings.push(`${logicalId}: target ${name}: InputTransformer not emulated: ${(error as Error).message} (not invoked)`);
+        continue;
+      }
     }
-    out.push({ name, fn, payload });
+    out.push({ name, deliver: send, input });
   }
   return out;
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -151,7 +199,7 @@ function startSchedule(logicalId: string, periodMs: number, ruleArn: string, tar
     };
     for (const target of targets) {
       try {
-        const result = await target.fn.invoke(target.payload(event));
+        const result = await deliver(target, event);
         log(`schedule ${logicalId} → ${target.name}: ${JSON.stringify(result)}`);
       } catch (error) {
         log(`schedule ${logicalId} → ${target.name} failed: ${error}`);
