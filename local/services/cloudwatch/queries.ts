@@ -4,16 +4,18 @@
  *
  * The math supported is a subset, compiled once per query:
  *
- *   numbers, ids (m1, e1), + - * / (usual precedence), unary minus, parentheses, [a, b] arrays
- *   SUM, AVG, MIN, MAX     of an array: a time series, per timestamp, over the series that have a value there;
- *                          of one time series: a single value
+ *   numbers, ids (m1, e1), + - * / ^ (usual precedence), unary minus, parentheses, [a, b] arrays
+ *   SUM, AVG, MIN, MAX     of an array: a time series, per timestamp (AVG and SUM count a missing value as 0,
+ *                          MIN and MAX use the series that have one); of one time series: a single value
  *   FILL(x, value|REPEAT)  gives every period of the query range a value (a number, or the last one before it)
  *   METRICS() METRICS('p') every MetricStat query (whose id starts with 'p')
  *   ABS(x)
  *
- * Time series arithmetic keeps the timestamps where both sides have a value (use FILL(m, 0) for metrics that
- * only report when something happens, such as DynamoDB's ThrottledRequests). Anything else (IF, RATE, DIFF,
- * SEARCH, Metrics Insights, anomaly bands...) throws a {@link MetricMathError} naming it.
+ * As the CloudWatch user guide says of arithmetic, "Missing values in a time series are treated as 0" (the result
+ * has a value wherever either side has one) and "If the value of a data point causes a function to attempt to
+ * divide by zero, the data point is dropped". Arrays combine element by element with a number or a series.
+ * Anything else (IF, RATE, DIFF, SEARCH, Metrics Insights, anomaly bands...) throws a {@link MetricMathError}
+ * naming it.
  */
 import { MetricId, MetricStore, validateStatistic } from './metrics';
 
@@ -166,7 +168,7 @@ function tokenize(text: string): Token[] {
       if (end < 0) throw new MetricMathError(`Unterminated string in expression: ${text}`);
       tokens.push({ type: 'str', value: text.slice(i + 1, end) });
       i = end + 1;
-    } else if ('+-*/()[],'.includes(c)) {
+    } else if ('+-*/^()[],'.includes(c)) {
       tokens.push({ type: 'op', value: c });
       i++;
     } else {
@@ -212,7 +214,14 @@ function parse(text: string, onId: (id: string) => void): Node {
       const operand = unary();
       return (ctx) => arithmetic('*', { kind: 'scalar', value: -1 }, operand(ctx));
     }
-    return primary();
+    return power();
+  };
+  const power = (): Node => {
+    const base = primary();
+    if (!isOp('^')) return base;
+    pos++;
+    const exponent = unary();
+    return (ctx) => arithmetic('^', base(ctx), exponent(ctx));
   };
   const primary = (): Node => {
     const t = peek();
@@ -303,7 +312,7 @@ function call(name: string, args: (Node | string)[], text: string): Node {
         const out: TimeSeries = new Map();
         const timestamps = [...new Set(v.items.flatMap((s) => [...s.keys()]))].sort((a, b) => a - b);
         for (const t of timestamps) {
-          const values = v.items.map((s) => s.get(t)).filter((x): x is number => x !== undefined);
+          const values = name === 'SUM' || name === 'AVG' ? v.items.map((s) => s.get(t) ?? 0) : v.items.map((s) => s.get(t)).filter((x): x is number => x !== undefined);
           if (values.length) out.set(t, reduce(values));
         }
         return { kind: 'series', series: out };
@@ -377,6 +386,7 @@ const OPS: Record<string, (a: number, b: number) => number> = {
   '-': (a, b) => a - b,
   '*': (a, b) => a * b,
   '/': (a, b) => a / b,
+  '^': (a, b) => a ** b,
 };
 
 function arithmetic(op: string, a: Value, b: Value): Value {
@@ -384,15 +394,18 @@ function arithmetic(op: string, a: Value, b: Value): Value {
   if (a.kind === 'scalar' && b.kind === 'scalar') return { kind: 'scalar', value: f(a.value, b.value) };
   if (a.kind === 'scalar') return map(b, (x) => f(a.value, x));
   if (b.kind === 'scalar') return map(a, (x) => f(x, b.value));
-  if (a.kind === 'series' && b.kind === 'series') {
-    const out: TimeSeries = new Map();
-    for (const [t, x] of a.series) {
-      const y = b.series.get(t);
-      if (y === undefined) continue;
-      const r = f(x, y);
-      if (Number.isFinite(r)) out.set(t, r);
-    }
-    return { kind: 'series', series: out };
+  if (a.kind === 'array' && b.kind === 'array') throw new MetricMathError(`The operator ${op} does not take two arrays`);
+  if (a.kind === 'array') return { kind: 'array', items: a.items.map((s) => combine(f, s, (b as { series: TimeSeries }).series)) };
+  if (b.kind === 'array') return { kind: 'array', items: b.items.map((s) => combine(f, a.series, s)) };
+  return { kind: 'series', series: combine(f, a.series, b.series) };
+}
+
+/** Two series, timestamp by timestamp: a value missing on one side is 0; a non-finite result (x/0) is dropped. */
+function combine(f: (a: number, b: number) => number, a: TimeSeries, b: TimeSeries): TimeSeries {
+  const out: TimeSeries = new Map();
+  for (const t of [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y)) {
+    const r = f(a.get(t) ?? 0, b.get(t) ?? 0);
+    if (Number.isFinite(r)) out.set(t, r);
   }
-  throw new MetricMathError(`The operator ${op} does not take arrays`);
+  return out;
 }

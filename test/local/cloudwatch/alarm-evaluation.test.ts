@@ -165,7 +165,7 @@ describe('comparison operators and reasons', () => {
 });
 
 describe('metric math alarms', () => {
-  test('a sum of per-operation throttles with FILL goes to ALARM on any operation', () => {
+  test.each(['putitem + updateitem', 'SUM([FILL(putitem, 0), FILL(updateitem, 0)])'])('%s (per-operation throttles, as CDK sums them) goes to ALARM on any one operation', (expression) => {
     const dims = (op: string) => [{ Name: 'TableName', Value: 't' }, { Name: 'Operation', Value: op }];
     const config = parseAlarm(
       {
@@ -174,7 +174,7 @@ describe('metric math alarms', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
         Metrics: [
-          { Id: 'e1', Expression: 'SUM([FILL(putitem, 0), FILL(updateitem, 0)])', ReturnData: true },
+          { Id: 'e1', Expression: expression, ReturnData: true },
           { Id: 'putitem', MetricStat: { Metric: { Namespace: 'App', MetricName: 'Throttles', Dimensions: dims('PutItem') }, Period: 60, Stat: 'Sum' }, ReturnData: false },
           { Id: 'updateitem', MetricStat: { Metric: { Namespace: 'App', MetricName: 'Throttles', Dimensions: dims('UpdateItem') }, Period: 60, Stat: 'Sum' }, ReturnData: false },
         ],

@@ -49,18 +49,22 @@ describe('metric math', () => {
   const run = (expression: string) =>
     runQueries(store, [{ id: 'm1', metricStat: stat(a), returnData: false }, { id: 'm2', metricStat: stat(b), returnData: false }, { id: 'e1', expression }], T0, T0 + 180_000).find((r) => r.id === 'e1')!.series;
 
-  test('series arithmetic keeps the timestamps both sides have; FILL gives every period a value', () => {
-    expect([...run('m1 + m2')]).toEqual([[T0 + 60_000, 12]]);
+  test('series arithmetic counts a missing value as 0 and drops divisions by zero; FILL gives every period a value', () => {
+    expect([...run('m1 + m2')]).toEqual([[T0, 1], [T0 + 60_000, 12]]);
+    expect([...run('m2 / m1')]).toEqual([[T0, 0], [T0 + 60_000, 5]]);
+    expect([...run('m1 / m2')]).toEqual([[T0 + 60_000, 0.2]]);
+    expect([...run('m1 ^ 2 * 10')]).toEqual([[T0, 10], [T0 + 60_000, 40]]);
+    expect([...run('SUM([m1, m2] * 2)')]).toEqual([[T0, 2], [T0 + 60_000, 24]]);
     expect([...run('FILL(m1, 0) + FILL(m2, 0)')]).toEqual([[T0, 1], [T0 + 60_000, 12], [T0 + 120_000, 0]]);
     expect([...run('FILL(m1, REPEAT)')]).toEqual([[T0, 1], [T0 + 60_000, 2], [T0 + 120_000, 2]]);
     expect([...run('(m1 * 2 - 1) / 1')]).toEqual([[T0, 1], [T0 + 60_000, 3]]);
     expect([...run('-m1')]).toEqual([[T0, -1], [T0 + 60_000, -2]]);
   });
 
-  test('SUM/MAX/AVG of an array per timestamp over the series that have a value; METRICS() is every metric query', () => {
+  test('SUM/MAX/AVG of an array per timestamp; METRICS() is every metric query', () => {
     expect([...run('SUM(METRICS())')]).toEqual([[T0, 1], [T0 + 60_000, 12]]);
     expect([...run('MAX([m1, m2])')]).toEqual([[T0, 1], [T0 + 60_000, 10]]);
-    expect([...run('AVG([m1, m2])')]).toEqual([[T0, 1], [T0 + 60_000, 6]]);
+    expect([...run('AVG([m1, m2])')]).toEqual([[T0, 0.5], [T0 + 60_000, 6]]); // a missing value counts as 0
     // Of one series: a single value, spread over the range.
     expect([...run('SUM(m1)')]).toEqual([[T0, 3], [T0 + 60_000, 3], [T0 + 120_000, 3]]);
   });
