@@ -1,5 +1,6 @@
 import type { ControllableClock } from './asl/clock';
 import type { LocalServices } from './services';
+import type { LocalCloudWatch } from './services/cloudwatch';
 import type { StepFunctionsService } from './stepfunctions/service';
 
 export interface LocalCloudOptions {
@@ -50,6 +51,8 @@ export interface LocalCloud {
   warnings: string[];
   services: LocalServices;
   stepFunctions: StepFunctionsService;
+  /** The template's alarms, evaluated every minute of the clock, and the metrics behind them (also on the endpoint's CloudWatch API). */
+  cloudWatch: LocalCloudWatch;
   /**
    * The clock everything runs on: real time plus an offset. `await clock.advance(ms)` skips time: SQS messages
    * become visible or expire, retries and Wait states end, TTL items are swept, Lambdas see the new `Date`, and

@@ -5,7 +5,8 @@
  *   AWS::DynamoDB::Table              → dynalite table            (local/services/dynamodb)
  *   AWS::SQS::Queue                   → local queue               (local/services/sqs)
  *   AWS::AppConfig::*                 → AppConfig store + AppConfigData (local/services/appconfigdata)
- *   AWS::Events::EventBus / Rule      → PutEvents recorder; rate() schedules and pattern rules run their Lambda targets (local/event-rules.ts)
+ *   AWS::Events::EventBus / Rule      → PutEvents recorder; rate() schedules and pattern rules run their Lambda and state machine targets (local/event-rules.ts)
+ *   AWS::CloudWatch::Alarm            → evaluated every minute on local metrics; state changes go to the default bus (local/services/cloudwatch)
  *   AWS::Lambda::Function             → the bundled asset, in-process (local/lambda/runtime.ts)
  *   AWS::StepFunctions::StateMachine  → our ASL engine behind the Step Functions API (local/stepfunctions)
  *   AWS::ApiGateway::*                → REST API emulation rendering the template's VTL (local/apigateway)
@@ -33,6 +34,8 @@ import type { StackDescription } from './endpoint/cloudformation';
 import { DataDirInUseError, claimDataDir, isLevelDbLockError } from './instance';
 import { awsJsonStringify } from './endpoint/http';
 import { startEventRules } from './event-rules';
+import { LocalCloudWatch } from './services/cloudwatch';
+import { cloudWatchRoute } from './services/cloudwatch/protocol';
 import { LambdaFunctionDescription, describeTemplateFunction } from './lambda/configuration';
 import { LocalLambda } from './lambda/runtime';
 import { AwsError, LocalServices } from './services';
@@ -51,7 +54,8 @@ const NOT_EMULATED: Record<string, string> = {
   'AWS::IAM::Role': 'IAM is not enforced: every call is allowed',
   'AWS::IAM::Policy': 'IAM is not enforced: every call is allowed',
   'AWS::Logs::LogGroup': 'logs go to this console; execution history is kept by the local Step Functions',
-  'AWS::CloudWatch::Alarm': 'alarms are not evaluated',
+  'AWS::CloudWatch::CompositeAlarm': 'composite alarms are not evaluated',
+  'AWS::CloudWatch::AnomalyDetector': 'anomaly detection is not emulated',
   'AWS::SQS::QueuePolicy': 'queue policies are not enforced',
   'AWS::Lambda::Permission': 'resource policies are not enforced',
   'AWS::ApiGateway::Account': 'account settings (CloudWatch role) have no local effect',
@@ -103,6 +107,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     cleanups.push(() => services.close());
 
+    // Metrics from the services (DynamoDB's failed calls, SQS's gauges, executions, Lambdas' EMF lines); the template's alarms below.
+    const cloudWatch = new LocalCloudWatch({ clock, log, publish: (entry) => services.events.putServiceEvent({ ...entry, Time: new Date(entry.Time) }) });
+    cleanups.push(() => cloudWatch.stop());
+    cleanups.push(cloudWatch.watch({ dynamodb: services.dynamodb, sqs: services.sqs }));
+
     // The console is handed to the endpoint and the Step Functions service now, and the running cloud once started.
     const localConsole = new LocalConsole();
 
@@ -116,7 +125,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       taskHandlers,
       dataDir: services.dataDir && ensureDir(path.join(services.dataDir, 'stepfunctions')),
       clock,
-      onExecution: (execution) => localConsole.onExecution(execution),
+      onExecution: (execution) => {
+        localConsole.onExecution(execution);
+        cloudWatch.recordExecution(execution);
+      },
     });
     cleanups.push(() => stepFunctions.close());
 
@@ -132,7 +144,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     /** DescribeStacks' answer, once the outputs are known (below). */
     let stack: StackDescription | undefined;
     const cloudFormation = { stacks: () => (stack ? [stack] : []) };
-    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole, cloudFormation });
+    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole, cloudFormation, routes: [cloudWatchRoute(cloudWatch)] });
     cleanups.push(() => endpoint.close());
     // Runs before endpoint.close (cleanups run in reverse): ends the console's event streams first.
     cleanups.push(() => localConsole.close());
@@ -156,6 +168,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         template.setPhysical(logicalId, { ref: result.ref, attributes: result.attributes });
       }
     }
+
+    // Before anything resolves them: alarm names and ARNs (an event rule's pattern may name one).
+    cloudWatch.loadTemplateAlarms(template, warnings);
 
     const baseEnvironment = {
       AWS_ENDPOINT_URL: endpoint.url,
@@ -196,6 +211,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             clock,
             reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
             beforeInvoke: () => services.faults.check('lambda', 'Invoke'),
+            onLog: (line) => cloudWatch.recordLogLine(line),
           },
         ),
       );
@@ -225,7 +241,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
     }
 
-    cleanups.push(startEventRules({ template, lambdas, events: services.events, clock, schedules: options.schedules ?? true, warnings, log }));
+    cleanups.push(startEventRules({ template, lambdas, stateMachines: stepFunctions, events: services.events, clock, schedules: options.schedules ?? true, warnings, log }));
+    cloudWatch.start();
 
     const callAwsAction = async (service: string, action: string, body: string) => {
       try {
@@ -306,6 +323,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       warnings,
       services,
       stepFunctions,
+      cloudWatch,
       clock,
       invokeFunction: (name, event = {}) => lambdaBackend.invoke(name, event),
       stop,
@@ -326,7 +344,7 @@ function isEmulated(type: string): boolean {
   return (
     HANDLED_ELSEWHERE.has(type) ||
     APPCONFIG_ORDER.includes(type) ||
-    ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::Events::Rule'].includes(type)
+    ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::Events::Rule', 'AWS::CloudWatch::Alarm'].includes(type)
   );
 }
 
