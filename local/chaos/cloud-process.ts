@@ -107,6 +107,11 @@ export class CloudProcess {
     return this.urls;
   }
 
+  /** Appends a marker line to the cloud's log (the run's events between the cloud's own lines). */
+  note(line: string): void {
+    fs.appendFileSync(this.logFile, `=== chaos ${new Date().toISOString()}: ${line}\n`);
+  }
+
   /** kill -9 of the whole process group; resolves once the child is gone. */
   async kill(): Promise<void> {
     if (!this.child) return;
