@@ -1,0 +1,90 @@
+/**
+ * The chaos run (local/chaos) with small numbers: the local cloud as a child process, 400 writes from 32
+ * clients under injected DynamoDB/SQS/AppConfigData faults, a 2-simulated-hour DynamoDB outage with the
+ * redrive schedule running through it, a readOnly window, kill -9 during load and during a redrive with
+ * restarts on the same data folder, then quiescence and every check of `npm run chaos`.
+ *
+ * Differences from the full run (docs/reliability.md): the clock ticks are quiet (they wait for the requests
+ * in flight, so no Task times out after its write landed), and the outage's few writes come in its last
+ * 8 minutes: each scheduled redrive run that finds them while the outage holds waits for the replays'
+ * retries in real time (~2–7 s a run), so a whole outage with a backlog costs ~15 minutes.
+ *
+ * Known product defects make some checks fail with a given kind of failure: those kinds are allowed (and
+ * printed), any other failure fails the test. Remove an entry once its defect is fixed.
+ */
+import { renderReport } from '../../local/chaos/report';
+import { ChaosResult, runChaos } from '../../local/chaos/scenario';
+
+const D1 =
+  'D1: RecordIdempotentOutcome / MarkIdempotencyKeyQueued are best effort without Retry: one failed UpdateItem leaves the key "in-progress"; ' +
+  'a retry gets 409 for 30 s, then runs the write again (a POST answers 409 "already exists", a PATCH/PUT/DELETE is applied a second time).';
+const D2 =
+  'D2: a replay that applied its write but could not record the outcome (RecordReplayOutcome failed) stays queued; after a later write ' +
+  'of the client, the next replay answers 409 Superseded / 404 and the record says "rejected" although the write was applied, ' +
+  'and a replayed POST re-creates an item the client deleted meanwhile.';
+
+/** Per check: the failure kinds a known defect produces (local/chaos/verify.ts names them). */
+const KNOWN: Record<string, { kinds: string[]; defect: string }> = {
+  idempotency: { kinds: ['in-progress-after-finish', 'redone', 'changed-table'], defect: D1 },
+  table: { kinds: ['applied-although-rejected'], defect: D2 },
+  'exactly-once': { kinds: ['applied-twice-or-out-of-order'], defect: D2 },
+  stored: { kinds: ['deleted-item-back'], defect: D2 },
+};
+
+const CHECKS = ['stored', 'records', 'exactly-once', 'table', 'not-stored', 'unanswered', 'answers', 'idempotency'];
+
+describe('chaos: storage first under faults, an outage, readOnly and kill -9', () => {
+  let result: ChaosResult | undefined;
+  let failure: unknown;
+
+  beforeAll(async () => {
+    try {
+      result = await runChaos({
+        writes: 400,
+        concurrency: 32,
+        seed: 7,
+        outage: { hours: 2, stepMinutes: 4, share: 0.005, loadFromMinute: 112 },
+        readOnlyShare: 0.06,
+        tick: { everyMs: 1500, seconds: 20, quiet: true },
+        idempotencySample: 40,
+        quiesce: { timeoutMs: 60_000, maxRounds: 30 },
+        phaseTimeoutMs: 120_000,
+        log: process.env.CHAOS_LOG ? (line) => console.log(line) : () => undefined,
+      });
+    } catch (error) {
+      failure = error;
+    }
+    if (result && !result.passed) console.log(renderReport(result, 'test/chaos/chaos.test.ts'));
+  }, 240_000);
+
+  it('runs to the end and reaches quiescence: both dead-letter queues empty, every 202 final', () => {
+    expect(failure).toBeUndefined();
+    expect(result!.quiescence).toMatchObject({ quiescent: true, depth: 0, notFinal: 0 });
+  });
+
+  it('went through the whole scenario: 400 writes, a 2 h outage, readOnly, two kills and restarts', () => {
+    const r = result!;
+    expect(r.stats.issued).toBe(400);
+    expect(r.outage.simulatedMs).toBeGreaterThanOrEqual(2 * 3_600_000);
+    expect(r.phases.map((p) => p.name)).toEqual(['calm', 'outage', 'recovery', 'transient', 'readOnly', 'transient-2', 'calm-2']);
+    expect(r.kills.map((k) => k.reason)).toEqual(['kill -9 during a redrive', 'kill -9 during load']);
+    expect(r.stats.byStatus['202']).toBeGreaterThan(0);
+    expect(r.verification.figures.recordReasons).toHaveProperty('ReadOnlyMode');
+    // The outage's messages were received by many scheduled runs and never became poison (PITFALLS #14).
+    expect(r.redriveLog.maxReceiveCount).toBeGreaterThan(5);
+    expect(r.redriveLog.outcomes.poison ?? 0).toBe(0);
+    expect(Object.keys(r.faultsFired).filter((k) => k.startsWith('dynamodb')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  for (const name of CHECKS) {
+    const known = KNOWN[name];
+    it(`check "${name}" passes${known ? ', but for the failures of a known defect' : ''}`, () => {
+      const check = result!.verification.checks.find((c) => c.name === name)!;
+      expect(check).toBeDefined();
+      const allowed = check.failures.filter((f) => known?.kinds.includes(f.kind));
+      if (allowed.length) console.warn(`chaos check "${name}": ${allowed.length} failures of a known defect (${known!.defect})\n  ${allowed.slice(0, 3).map((f) => f.detail).join('\n  ')}`);
+      const other = check.failures.filter((f) => !known?.kinds.includes(f.kind));
+      expect({ name, summary: check.summary, failures: other }).toEqual({ name, summary: check.summary, failures: [] });
+    });
+  }
+});
