@@ -22,6 +22,8 @@ export interface CrudResourceProps {
   readonly eventBus: events.IEventBus;
   /** Request and Idempotency-Key records (cdk/request-records.ts). */
   readonly requestsTable: dynamodb.ITable;
+  /** Circuit-breaker state (cdk/circuit-breaker.ts). */
+  readonly circuitTable: dynamodb.ITable;
   /** Alarm actions would be added here by the operator (SNS topic); the alarm itself always exists. */
 }
 
@@ -128,6 +130,7 @@ export class CrudResource extends Construct {
         FlagsFunctionArn: props.flagsFunction.functionArn,
         EventBusName: props.eventBus.eventBusName,
         RequestsTableName: props.requestsTable.tableName,
+        CircuitTableName: props.circuitTable.tableName,
       },
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
@@ -135,6 +138,7 @@ export class CrudResource extends Construct {
     // Least privilege: exactly the actions the ASL uses, on this resource's own table and queue.
     this.table.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem');
     props.requestsTable.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    props.circuitTable.grant(this.stateMachine, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.deadLetterQueue.grantSendMessages(this.stateMachine);
     props.flagsFunction.grantInvoke(this.stateMachine);
     props.eventBus.grantPutEventsTo(this.stateMachine);

@@ -7,6 +7,7 @@ import { gatewayProblemTemplate } from './api-templates';
 import { CrudResource } from './crud-resource';
 import { FeatureFlags } from './feature-flags';
 import { suppressJustifiedFindings } from './nag-suppressions';
+import { CircuitBreaker } from './circuit-breaker';
 import { Redrive } from './redrive';
 import { RequestRecords } from './request-records';
 import { RESOURCES, ResourceDeclaration } from './resources';
@@ -43,6 +44,7 @@ export class CrudApiStack extends Stack {
   readonly redrive: Redrive;
   readonly eventBus: events.EventBus;
   readonly requests: RequestRecords;
+  readonly circuits: CircuitBreaker;
 
   constructor(scope: Construct, id: string, props: CrudApiStackProps = {}) {
     super(scope, id, props);
@@ -87,6 +89,7 @@ export class CrudApiStack extends Stack {
     this.eventBus = new events.EventBus(this, 'ChangeEvents', { description: 'Change events of the CRUD API (publishEvents flag)' });
     this.flags = new FeatureFlags(this, 'FeatureFlags');
     this.requests = new RequestRecords(this, 'Requests', { api: this.api });
+    this.circuits = new CircuitBreaker(this, 'Circuits', { eventBus: this.eventBus });
 
     for (const declaration of declarations) {
       const resource = new CrudResource(this, `Resource-${declaration.name}`, {
@@ -96,6 +99,7 @@ export class CrudApiStack extends Stack {
         flagsFunction: this.flags.function,
         eventBus: this.eventBus,
         requestsTable: this.requests.table,
+        circuitTable: this.circuits.table,
       });
       this.resources[declaration.name] = resource;
       new CfnOutput(this, `${declaration.name}StateMachineArn`, { value: resource.stateMachine.stateMachineArn });
@@ -103,9 +107,11 @@ export class CrudApiStack extends Stack {
       new CfnOutput(this, `${declaration.name}TableName`, { value: resource.table.tableName });
     }
     this.redrive = new Redrive(this, 'Redrive', { resources: this.resources });
+    this.circuits.redriveWhenClosed(this.redrive.function);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'RequestsTableName', { value: this.requests.table.tableName });
+    new CfnOutput(this, 'CircuitTableName', { value: this.circuits.table.tableName });
     new CfnOutput(this, 'RedriveFunctionName', { value: this.redrive.function.functionName });
     new CfnOutput(this, 'FlagsApplicationId', { value: this.flags.application.applicationId });
     new CfnOutput(this, 'FlagsEnvironmentId', { value: this.flags.environment.environmentId });

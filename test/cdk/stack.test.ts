@@ -72,6 +72,7 @@ describe.each(NAMES)('resource %s', (name) => {
       FlagsFunctionArn: { 'Fn::GetAtt': [id(s.stack.flags.function), 'Arn'] },
       EventBusName: { Ref: id(s.stack.eventBus) },
       RequestsTableName: { Ref: id(s.stack.requests.table) },
+      CircuitTableName: { Ref: id(s.stack.circuits.table) },
     });
   });
 
@@ -200,6 +201,7 @@ describe.each(NAMES)('resource %s', (name) => {
       new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem']),
     );
     expect(new Set(onTable(id(s.stack.requests.table)).flatMap((st) => st.actions))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    expect(new Set(onTable(id(s.stack.circuits.table)).flatMap((st) => st.actions))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
     for (const st of touching('dynamodb:')) expect(st.resources.length).toBe(1);
     expect(touching('sqs:').flatMap((st) => st.actions)).toContain('sqs:SendMessage');
     for (const st of touching('sqs:')) {
@@ -341,7 +343,7 @@ describe('Lambdas', () => {
 
   test('the redrive Lambda runs on a schedule with an empty event (all resources)', () => {
     const fnId = id(s.stack.redrive.function);
-    const [, rule] = ofType(resources, 'AWS::Events::Rule').find(([, p]) => p.Targets.some((t: any) => cfnText(t.Arn) === `<${fnId}.Arn>`))!;
+    const [, rule] = ofType(resources, 'AWS::Events::Rule').find(([, p]) => p.ScheduleExpression && p.Targets.some((t: any) => cfnText(t.Arn) === `<${fnId}.Arn>`))!;
     expect(rule.ScheduleExpression).toMatch(/^rate\(\d+ minutes?\)$/);
     expect(rule.State).toBe('ENABLED');
     expect(JSON.parse(rule.Targets[0].Input)).toEqual({});
@@ -423,6 +425,14 @@ describe('request records', () => {
     expect(integration.IntegrationResponses.map((r: any) => r.StatusCode).sort()).toEqual(['200', '503']);
   });
 
+  test('a closed circuit starts the redrive at once: a rule on the app bus for "Circuit closed" targets the redrive Lambda', () => {
+    const fnId = id(s.stack.redrive.function);
+    const [, rule] = ofType(resources, 'AWS::Events::Rule').find(([, p]) => p.EventPattern?.source?.includes('crud-api.circuit'))!;
+    expect(rule.EventPattern).toEqual({ source: ['crud-api.circuit'], 'detail-type': ['Circuit closed'] });
+    expect(cfnText(rule.EventBusName)).toBe(`<${id(s.stack.eventBus)}>`);
+    expect(rule.Targets.map((t: any) => cfnText(t.Arn))).toEqual([`<${fnId}.Arn>`]);
+  });
+
   test('the name "requests" cannot be a resource', () => {
     expect(() => synthesize({ resources: [{ name: 'requests', key: 'requestId', schema: { type: 'object' } }] })).toThrow('taken by the request records');
   });
@@ -439,7 +449,7 @@ describe('declarations', () => {
     const pizzas = third.stack.resources.pizzas;
 
     // THEN
-    third.template.resourceCountIs('AWS::DynamoDB::Table', 4); // three resources + the request records
+    third.template.resourceCountIs('AWS::DynamoDB::Table', 5); // three resources + the request records + the circuits
     third.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     third.template.resourceCountIs('AWS::SQS::Queue', 3);
     expect(res[pid(pizzas.table)].Properties.KeySchema).toEqual([{ AttributeName: 'pizzaId', KeyType: 'HASH' }]);

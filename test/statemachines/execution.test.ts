@@ -16,6 +16,7 @@ const TABLE = 'orders-table';
 const KEY = 'orderId';
 const BUS = 'crud-events';
 const REQUESTS_TABLE = 'requests-table';
+const CIRCUIT_TABLE = 'circuit-table';
 const PUT_ITEM = 'arn:aws:states:::dynamodb:putItem';
 const GET_ITEM = 'arn:aws:states:::dynamodb:getItem';
 const DELETE_ITEM = 'arn:aws:states:::dynamodb:deleteItem';
@@ -46,6 +47,13 @@ beforeAll(async () => {
     AttributeDefinitions: [{ AttributeName: KEY, AttributeType: 'S' }],
     BillingMode: 'PAY_PER_REQUEST',
   });
+  // The circuit-breaker table as CircuitBreaker declares it.
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: CIRCUIT_TABLE,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
   // The request records table as RequestRecords declares it.
   await services.dynamodb.createTableFromCloudFormation({
     TableName: REQUESTS_TABLE,
@@ -62,6 +70,7 @@ beforeAll(async () => {
     FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
     EventBusName: BUS,
     RequestsTableName: REQUESTS_TABLE,
+    CircuitTableName: CIRCUIT_TABLE,
   };
   let text = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
   for (const [name, value] of Object.entries(substitutions)) text = text.split('${' + name + '}').join(value);
@@ -70,6 +79,12 @@ beforeAll(async () => {
   integrations = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas: new Map() });
 });
 afterAll(async () => services?.close());
+// Each test starts with every circuit closed: tests that inject repeated failures would otherwise open it
+// for the next ones (test/statemachines/circuit-breaker.test.ts covers the breaker itself).
+beforeEach(async () => {
+  const { Items = [] } = await services.dynamodb.call('Scan', { TableName: CIRCUIT_TABLE });
+  for (const item of Items) await services.dynamodb.call('DeleteItem', { TableName: CIRCUIT_TABLE, Key: { pk: item.pk } });
+});
 
 /** The execution input the request template builds (docs/architecture.md), one request id and a later receivedAt per call. */
 function request(method: string, id: string, body: unknown = null, headers: Record<string, string> = {}) {
@@ -260,8 +275,8 @@ test('if the re-read after a failed condition fails too, the request is queued f
   const id = await created();
   let reads = 0;
   const getItem: TaskHandler = async (invocation) => {
-    // The first read is ReadCurrent; the second is the re-read after the failed condition.
-    if (++reads === 2) throw new TaskError('DynamoDB.InternalServerErrorException', 'Internal server error');
+    // The first read of the data table is ReadCurrent; the second is the re-read after the failed condition.
+    if ((invocation.input as { TableName?: string }).TableName === TABLE && ++reads === 2) throw new TaskError('DynamoDB.InternalServerErrorException', 'Internal server error');
     return real(GET_ITEM)(invocation);
   };
   const put = landsThenTimesOut(PUT_ITEM);

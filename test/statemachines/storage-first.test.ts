@@ -28,6 +28,7 @@ import { LocalServices } from '../../local/services';
 import { buildIntegrations } from '../../local/stepfunctions/integrations';
 
 const REQUESTS_TABLE = 'requests-table';
+const CIRCUIT_TABLE = 'circuit-table';
 const PUT_ITEM = 'arn:aws:states:::dynamodb:putItem';
 const GET_ITEM = 'arn:aws:states:::dynamodb:getItem';
 const DELETE_ITEM = 'arn:aws:states:::dynamodb:deleteItem';
@@ -84,6 +85,7 @@ async function deploy(resource: string, key: string): Promise<Api> {
     FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
     EventBusName: 'crud-events',
     RequestsTableName: REQUESTS_TABLE,
+    CircuitTableName: CIRCUIT_TABLE,
   };
   let text = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
   for (const [name, value] of Object.entries(substitutions)) text = text.split('${' + name + '}').join(value);
@@ -93,6 +95,13 @@ async function deploy(resource: string, key: string): Promise<Api> {
 
 beforeAll(async () => {
   services = await LocalServices.open({ inMemory: true });
+  // The circuit-breaker table as CircuitBreaker declares it.
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: CIRCUIT_TABLE,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
   // The request records table as RequestRecords declares it (shared by every resource).
   await services.dynamodb.createTableFromCloudFormation({
     TableName: REQUESTS_TABLE,
@@ -104,6 +113,12 @@ beforeAll(async () => {
   orders = await deploy('orders', 'orderId');
 });
 afterAll(async () => services?.close());
+// Each test starts with every circuit closed: tests that inject repeated failures would otherwise open it
+// for the next ones (test/statemachines/circuit-breaker.test.ts covers the breaker itself).
+beforeEach(async () => {
+  const { Items = [] } = await services.dynamodb.call('Scan', { TableName: CIRCUIT_TABLE });
+  for (const item of Items) await services.dynamodb.call('DeleteItem', { TableName: CIRCUIT_TABLE, Key: { pk: item.pk } });
+});
 
 /** The execution input the request template builds (docs/architecture.md), one request id and a later receivedAt per call. */
 function request(

@@ -1,0 +1,334 @@
+/**
+ * The circuit breaker of statemachines/crud-resource.asl.json (docs/circuit-breaker.md), run on the local ASL
+ * engine against the local DynamoDB and SQS like storage-first.test.ts: opening after failureThreshold
+ * exhausted writes in windowSeconds, queueing at once while OPEN without touching the table, exactly one
+ * half-open probe after the cool-down, closing (and announcing it) on success, reopening with a doubled
+ * cool-down on failure, an unreadable circuit counting as OPEN, and the circuitBreaker flag's overrides.
+ */
+import * as fs from 'node:fs';
+import { STATE_MACHINE_FILE } from '../../cdk/paths';
+import {
+  compileStateMachine,
+  systemClock,
+  TaskError,
+  type Clock,
+  type CompiledStateMachine,
+  type TaskHandler,
+  type TaskInvocation,
+} from '../../local/asl';
+import { LocalServices } from '../../local/services';
+import { buildIntegrations } from '../../local/stepfunctions/integrations';
+
+const REQUESTS_TABLE = 'requests-table';
+const CIRCUIT_TABLE = 'circuit-table';
+const PUT_ITEM = 'arn:aws:states:::dynamodb:putItem';
+const GET_ITEM = 'arn:aws:states:::dynamodb:getItem';
+const DELETE_ITEM = 'arn:aws:states:::dynamodb:deleteItem';
+const UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
+const SCAN = 'arn:aws:states:::aws-sdk:dynamodb:scan';
+const BATCH_GET = 'arn:aws:states:::aws-sdk:dynamodb:batchGetItem';
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+interface Flags {
+  readOnly?: boolean;
+  softDelete?: boolean;
+  publishEvents?: boolean;
+  circuit?: Record<string, unknown>;
+}
+interface Response {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: any;
+  /** The execution output as the engine returned it (a JSON string). */
+  raw: string;
+}
+/** One resource's state machine, data table and dead-letter queue. */
+interface Api {
+  resource: string;
+  key: string;
+  table: string;
+  queue: string;
+  machine: CompiledStateMachine;
+}
+
+let services: LocalServices;
+let integrations: ReturnType<typeof buildIntegrations>;
+let orders: Api;
+let seq = 0;
+
+/** Compiles the machine for one resource, as CrudResource deploys it, with its own table and DLQ. */
+async function deploy(resource: string, key: string): Promise<Api> {
+  const table = `${resource}-table`;
+  const queue = `${resource}-dlq`;
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: table,
+    KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  const queueUrl = (await services.sqs.call('CreateQueue', { QueueName: queue })).QueueUrl;
+  const substitutions: Record<string, string> = {
+    ResourceName: resource,
+    KeyAttribute: key,
+    TableName: table,
+    QueueUrl: queueUrl,
+    FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
+    EventBusName: 'crud-events',
+    RequestsTableName: REQUESTS_TABLE,
+    CircuitTableName: CIRCUIT_TABLE,
+  };
+  let text = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
+  for (const [name, value] of Object.entries(substitutions)) text = text.split('${' + name + '}').join(value);
+  expect(text).not.toContain('${');
+  return { resource, key, table, queue, machine: compileStateMachine(JSON.parse(text)) };
+}
+
+beforeAll(async () => {
+  services = await LocalServices.open({ inMemory: true });
+  // The circuit-breaker table as CircuitBreaker declares it.
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: CIRCUIT_TABLE,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  // The request records table as RequestRecords declares it (shared by every resource).
+  await services.dynamodb.createTableFromCloudFormation({
+    TableName: REQUESTS_TABLE,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  integrations = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas: new Map() });
+  orders = await deploy('orders', 'orderId');
+});
+afterAll(async () => services?.close());
+// Each test starts with every circuit closed: tests that inject repeated failures would otherwise open it
+// for the next ones (test/statemachines/circuit-breaker.test.ts covers the breaker itself).
+beforeEach(async () => {
+  const { Items = [] } = await services.dynamodb.call('Scan', { TableName: CIRCUIT_TABLE });
+  for (const item of Items) await services.dynamodb.call('DeleteItem', { TableName: CIRCUIT_TABLE, Key: { pk: item.pk } });
+});
+
+/** The execution input the request template builds (docs/architecture.md), one request id and a later receivedAt per call. */
+function request(
+  api: Api,
+  method: string,
+  id: string,
+  body: unknown = null,
+  headers: Record<string, string> = {},
+  query: { limit?: string; next?: string } = {},
+) {
+  seq++;
+  return {
+    method,
+    resource: api.resource,
+    stage: 'v1',
+    path: id ? `/v1/${api.resource}/${id}` : `/v1/${api.resource}`,
+    id,
+    query: { limit: '', next: '', ...query },
+    headers: { ifMatch: '', ifNoneMatch: '', idempotencyKey: '', ...headers },
+    requestId: `request-${seq}`,
+    receivedAt: 1_763_900_000_000 + seq,
+    rejected: '',
+    body,
+  };
+}
+type Input = ReturnType<typeof request>;
+
+/** What the redrive sends for a queued request: the same input, flagged as a replay, with why it was queued. */
+function replayOf(input: Input, queuedBecause: string) {
+  return { ...input, replay: true, queuedBecause };
+}
+
+/** Runs one request; `faults` replace integrations by resource ARN, and LoadFlags answers `flags`. */
+async function run(api: Api, input: object, flags: Flags = {}, faults: Record<string, TaskHandler> = {}, clock: Clock = systemClock): Promise<Response> {
+  const overrides: Record<string, TaskHandler> = {
+    [LAMBDA_INVOKE]: async () => ({ StatusCode: 200, Payload: { readOnly: false, softDelete: false, publishEvents: false, ...flags } }),
+    ...faults,
+  };
+  const result = await api.machine.execute({
+    executionArn: `arn:aws:states:us-east-1:123456789012:express:${api.resource}:exec-${seq}`,
+    stateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${api.resource}`,
+    name: `exec-${seq}`,
+    input: JSON.stringify(input),
+    taskHandlers: { resolve: (resource) => overrides[resource] ?? integrations.resolve(resource) },
+    clock,
+    random: () => 0,
+  });
+  if (result.status !== 'SUCCEEDED') throw new Error(`execution ${result.status}: ${result.error} ${result.cause}`);
+  const output = JSON.parse(result.output!);
+  return { ...output, body: output.body === '' ? null : JSON.parse(output.body), raw: result.output! };
+}
+
+const real = (resource: string): TaskHandler => integrations.resolve(resource)!;
+const tableOf = (invocation: TaskInvocation): string | undefined => (invocation.input as { TableName?: string }).TableName;
+
+/**
+ * The integration `resource`, counting its calls on `table`, and failing the first `times` of them with
+ * `error` (calls on other tables, e.g. the requests table, pass through).
+ */
+function onTable(resource: string, table: string, error?: string, times = Infinity): { handler: TaskHandler; calls: () => number } {
+  let calls = 0;
+  const handler: TaskHandler = async (invocation) => {
+    if (tableOf(invocation) === table && ++calls <= times && error) throw new TaskError(error, `${error}: injected by the test`);
+    return real(resource)(invocation);
+  };
+  return { handler, calls: () => calls };
+}
+
+/** Counts every DynamoDB call the execution makes on `table` (BatchGetItem names its tables in RequestItems). */
+function watchTable(table: string): { faults: Record<string, TaskHandler>; calls: () => number } {
+  let calls = 0;
+  const faults: Record<string, TaskHandler> = {};
+  for (const resource of [PUT_ITEM, GET_ITEM, DELETE_ITEM, UPDATE_ITEM, SCAN, BATCH_GET]) {
+    faults[resource] = async (invocation) => {
+      const input = invocation.input as { TableName?: string; RequestItems?: Record<string, unknown> };
+      if (input.TableName === table || (input.RequestItems && table in input.RequestItems)) calls++;
+      return real(resource)(invocation);
+    };
+  }
+  return { faults, calls: () => calls };
+}
+
+const CIRCUIT_KEY = { pk: { S: 'circuit#orders#writes' } };
+async function circuit(): Promise<Record<string, any> | undefined> {
+  return (await services.dynamodb.call('GetItem', { TableName: CIRCUIT_TABLE, Key: CIRCUIT_KEY, ConsistentRead: true })).Item;
+}
+/** Puts the circuit in a state directly (as an operator or a test would). */
+async function setCircuit(attributes: Record<string, unknown>): Promise<void> {
+  await services.dynamodb.call('PutItem', { TableName: CIRCUIT_TABLE, Item: { ...CIRCUIT_KEY, ...attributes } });
+}
+const order = (n: number) => ({ customer: `Ada ${n}`, items: [{ pizza: 'margherita', quantity: 1 }] });
+const putFailing = () => onTable(PUT_ITEM, orders.table, 'DynamoDB.InternalServerErrorException');
+const now = () => Date.now();
+
+describe('opening', () => {
+  test('5 writes that exhausted their retries within 60 s open the circuit (the 5th opens it); each was queued 202', async () => {
+    const put = putFailing();
+    for (let i = 1; i <= 5; i++) {
+      const res = await run(orders, request(orders, 'POST', '', order(i)), {}, { [PUT_ITEM]: put.handler });
+      expect(res.statusCode).toBe(202);
+      expect(res.body.reason).toBe('DynamoDB.InternalServerErrorException');
+      expect((await circuit())?.state.S).toBe(i < 5 ? 'CLOSED' : 'OPEN');
+    }
+    const c = await circuit();
+    expect(Number(c!.coolDownSeconds.N)).toBe(30);
+    expect(Number(c!.coolDownUntil.N)).toBeGreaterThan(now() + 25_000);
+    expect(JSON.parse(c!.lastTransition.S)).toMatchObject({ from: 'CLOSED', to: 'OPEN' });
+  });
+
+  test('failures outside the window start a new one instead of adding up', async () => {
+    await setCircuit({ state: { S: 'CLOSED' }, failures: { N: '4' }, windowStart: { N: String(now() - 61_000) } });
+    const put = putFailing();
+    await run(orders, request(orders, 'POST', '', order(1)), {}, { [PUT_ITEM]: put.handler });
+    expect(await circuit()).toMatchObject({ state: { S: 'CLOSED' }, failures: { N: '1' } });
+  });
+
+  test('maintenance, unavailable flags and conflicts do not count: only the table failing does', async () => {
+    await run(orders, request(orders, 'POST', '', order(1)), { readOnly: true });
+    const created = await run(orders, request(orders, 'POST', '', { ...order(2), orderId: 'dup-1' }));
+    expect(created.statusCode).toBe(201);
+    expect((await run(orders, request(orders, 'POST', '', { ...order(3), orderId: 'dup-1' }))).statusCode).toBe(409);
+    expect((await circuit())?.failures).toBeUndefined();
+  });
+
+  test('the thresholds come from the circuitBreaker flag: failureThreshold 2 opens after two', async () => {
+    const put = putFailing();
+    const flags = { circuit: { failureThreshold: 2, coolDownSeconds: 10 } };
+    await run(orders, request(orders, 'POST', '', order(1)), flags, { [PUT_ITEM]: put.handler });
+    await run(orders, request(orders, 'POST', '', order(2)), flags, { [PUT_ITEM]: put.handler });
+    expect(await circuit()).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '10' } });
+  });
+});
+
+describe('while OPEN', () => {
+  test('a write is queued at once (202, CircuitOpen) without calling the table: no retries, no wait', async () => {
+    await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
+    const watch = watchTable(orders.table);
+    const started = Date.now();
+    const res = await run(orders, request(orders, 'POST', '', order(1)), {}, watch.faults);
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(res.statusCode).toBe(202);
+    expect(res.body).toMatchObject({ status: 'queued', reason: 'CircuitOpen' });
+    expect(res.headers.Location).toMatch(/^\/v1\/requests\//);
+    expect(watch.calls()).toBe(0);
+  });
+
+  test('reads still go to the table', async () => {
+    const created = await run(orders, request(orders, 'POST', '', order(1)));
+    await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
+    expect((await run(orders, request(orders, 'GET', created.body.orderId))).statusCode).toBe(200);
+  });
+
+  test('a replay is kept (503 + Retry-After) without calling the table', async () => {
+    await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
+    const watch = watchTable(orders.table);
+    const res = await run(orders, replayOf(request(orders, 'POST', '', order(1)), 'CircuitOpen'), {}, watch.faults);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['Retry-After']).toBeDefined();
+    expect(watch.calls()).toBe(0);
+  });
+
+  test('a circuit that cannot be read counts as OPEN', async () => {
+    const failingCircuit: TaskHandler = async (invocation) => {
+      if (tableOf(invocation) === CIRCUIT_TABLE) throw new TaskError('DynamoDB.InternalServerErrorException', 'injected');
+      return real(GET_ITEM)(invocation);
+    };
+    const watch = watchTable(orders.table);
+    const res = await run(orders, request(orders, 'POST', '', order(1)), {}, { ...watch.faults, [GET_ITEM]: failingCircuit });
+    expect(res.body).toMatchObject({ status: 'queued', reason: 'CircuitOpen' });
+    expect(watch.calls()).toBe(0);
+  });
+
+  test('the circuitBreaker flag forces it: force "closed" writes through an OPEN circuit, force "open" queues with it CLOSED', async () => {
+    await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
+    expect((await run(orders, request(orders, 'POST', '', order(1)), { circuit: { force: 'closed' } })).statusCode).toBe(201);
+    await setCircuit({ state: { S: 'CLOSED' } });
+    expect((await run(orders, request(orders, 'POST', '', order(2)), { circuit: { force: 'open' } })).body.reason).toBe('CircuitOpen');
+  });
+});
+
+describe('half-open and closing', () => {
+  const cooledDown = () => setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() - 1) } });
+
+  test('after the cool-down one write probes; it succeeds: the circuit closes and "Circuit closed" is announced on the bus', async () => {
+    await cooledDown();
+    const before = services.events.listEvents('crud-events').length;
+    const res = await run(orders, request(orders, 'POST', '', order(1)));
+    expect(res.statusCode).toBe(201);
+    const c = await circuit();
+    expect(c).toMatchObject({ state: { S: 'CLOSED' }, failures: { N: '0' } });
+    expect(c!.probeRequestId).toBeUndefined();
+    expect(JSON.parse(c!.lastTransition.S)).toMatchObject({ from: 'HALF_OPEN', to: 'CLOSED' });
+    const events = services.events.listEvents('crud-events');
+    expect(events.length).toBeGreaterThan(before);
+    expect(events.at(-1)).toMatchObject({ source: 'crud-api.circuit', detailType: 'Circuit closed', detail: { resource: 'orders', circuit: 'writes' } });
+  });
+
+  test('while one probe is running, other writes are queued (exactly one probe)', async () => {
+    await setCircuit({ state: { S: 'HALF_OPEN' }, probeRequestId: { S: 'someone' }, probeStartedAt: { N: String(now()) }, coolDownSeconds: { N: '30' } });
+    const watch = watchTable(orders.table);
+    const res = await run(orders, request(orders, 'POST', '', order(1)), {}, watch.faults);
+    expect(res.body.reason).toBe('CircuitOpen');
+    expect(watch.calls()).toBe(0);
+  });
+
+  test('the probe fails: OPEN again with the cool-down doubled, capped at maxCoolDownSeconds', async () => {
+    await cooledDown();
+    const put = putFailing();
+    const res = await run(orders, request(orders, 'POST', '', order(1)), {}, { [PUT_ITEM]: put.handler });
+    expect(res.statusCode).toBe(202);
+    expect(await circuit()).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '60' } });
+    await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '200' }, coolDownUntil: { N: String(now() - 1) } });
+    await run(orders, request(orders, 'POST', '', order(2)), {}, { [PUT_ITEM]: put.handler });
+    expect(await circuit()).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '300' } });
+  });
+
+  test('a replay can be the probe: the redrive closes the circuit by itself', async () => {
+    await cooledDown();
+    const res = await run(orders, replayOf(request(orders, 'POST', '', order(1)), 'CircuitOpen'));
+    expect(res.statusCode).toBe(201);
+    expect((await circuit())?.state.S).toBe('CLOSED');
+  });
+});
