@@ -4,10 +4,12 @@
  * (readOnly on while the every-minute redrive keeps running) loses nothing; the clock is advanced, not waited.
  */
 import { randomUUID } from 'node:crypto';
-import { Api, HttpResponse, LocalCloud, RESOURCE_CASES, deadLetters, functionName, startTestCloud, storedItem } from './helpers';
+import { Api, HttpResponse, LocalCloud, RESOURCE_CASES, deadLetters, functionName, resourceOf, startTestCloud, storedItem } from './helpers';
 
 const orders = RESOURCE_CASES.find((r) => r.name === 'orders')!;
 const MINUTE = 60_000;
+/** Faults on the data table only: the circuit and the request records stay readable. */
+const ordersTable = () => resourceOf(cloud, 'orders').tableName;
 
 let cloud: LocalCloud;
 let api: Api;
@@ -42,7 +44,7 @@ describe('a 202 can be followed to its outcome', () => {
   it('a PUT queued because the table cannot be read is recorded at once: queued, with why; after the redrive: applied with the 200, its ETag and body', async () => {
     const created = await api.post('/orders', orders.sample(1));
     const id = created.json.orderId;
-    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', error: 'InternalServerError', count: 3 });
+    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', table: ordersTable(), error: 'InternalServerError', count: 3 });
     const replacement = orders.sample(2);
     const queued = await api.put(`/orders/${id}`, replacement);
     expectQueued(queued, 'DynamoDB.InternalServerErrorException');
@@ -80,7 +82,7 @@ describe('a 202 can be followed to its outcome', () => {
   it('a replay that can never succeed is recorded as rejected with its problem, not deleted silently', async () => {
     const created = await api.post('/orders', orders.sample(4));
     const id = created.json.orderId;
-    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', error: 'InternalServerError', count: 3 });
+    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', table: ordersTable(), error: 'InternalServerError', count: 3 });
     const queued = await api.put(`/orders/${id}`, orders.sample(5));
     expect(queued.status).toBe(202);
     expect((await api.delete(`/orders/${id}`)).status).toBe(204);
@@ -141,7 +143,7 @@ describe('flags that cannot be read', () => {
 describe('the redrive', () => {
   it('runs one at a time: an invocation while a run is going is throttled (reserved concurrency 1)', async () => {
     const name = functionName(cloud, /redrive/i);
-    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', error: 'InternalServerError', count: 3 });
+    cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', table: ordersTable(), error: 'InternalServerError', count: 3 });
     const created = await api.post('/orders', orders.sample(30));
     await api.put(`/orders/${created.json.orderId}`, orders.sample(31));
     const [a, b] = await Promise.allSettled([cloud.invokeFunction(name, {}), cloud.invokeFunction(name, {})]);

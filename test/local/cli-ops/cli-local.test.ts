@@ -129,6 +129,8 @@ describe('the dead-letter queue', () => {
     cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED });
     queued.push(...(await Promise.all(Array.from({ length: 12 }, (_, i) => post('orders', order(100 + i))))));
     cloud.services.faults.clear();
+    // Those failures opened the write circuit: past its cool-down the first replay probes and closes it.
+    await cloud.clock.advance(31_000);
     expect(queued.map((q) => q.status)).toEqual(Array(12).fill(202));
   });
 

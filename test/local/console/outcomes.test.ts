@@ -40,6 +40,8 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
       ValidateBody: 'succeeded',
       IsReplay: 'succeeded',
       LoadFlags: 'succeeded',
+      ReadCircuit: 'succeeded',
+      CheckCircuit: 'succeeded',
       CheckReadOnly: 'succeeded',
       Dispatch: 'succeeded',
       PrepareCreate: 'succeeded',
@@ -48,6 +50,7 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
       PublishIfEnabled: 'succeeded',
       Respond: 'succeeded',
       Finish: 'succeeded',
+      FinishRecords: 'succeeded',
       Done: 'succeeded',
     });
     expect(analysis.states.Get).toMatchObject({ outcome: 'not-reached', visits: 0 });
@@ -88,17 +91,22 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
       ValidateBody: 'succeeded',
       IsReplay: 'succeeded',
       LoadFlags: 'succeeded',
+      ReadCircuit: 'succeeded',
+      CheckCircuit: 'succeeded',
       CheckReadOnly: 'succeeded',
       Dispatch: 'succeeded',
       PrepareCreate: 'succeeded',
       BuildNewItem: 'succeeded',
       PutNewItem: 'caught',
       QueueForRedrive: 'succeeded',
+      // The table failing counts toward opening the write circuit.
+      CountCircuitFailure: 'succeeded',
+      ShouldOpenCircuit: 'succeeded',
+      RouteQueued: 'succeeded',
       SendToDeadLetterQueue: 'succeeded',
       // The request record is a PutItem too: throttled, caught (best effort), the 202 answered anyway.
       RecordQueued: 'caught',
-      Respond: 'succeeded',
-      Finish: 'succeeded',
+      RespondQueued: 'succeeded',
       Done: 'succeeded',
     });
     const put = analysis.states.PutNewItem;
@@ -107,7 +115,7 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
     expect(put.retries.map((r) => r.rule?.nominalDelaySeconds)).toEqual([1, 2]); // 1 × 2^n, capped by MaxDelaySeconds 2; MaxAttempts 2
     expect(analysis.caught).toEqual([
       { state: 'PutNewItem', error: `DynamoDB.${THROTTLED}`, cause: put.cause, next: 'QueueForRedrive' },
-      { state: 'RecordQueued', error: `DynamoDB.${THROTTLED}`, cause: expect.stringContaining(THROTTLED), next: 'Respond' },
+      { state: 'RecordQueued', error: `DynamoDB.${THROTTLED}`, cause: expect.stringContaining(THROTTLED), next: 'RespondQueued' },
     ]);
     expect(analysis.transitions).toContainEqual({ from: 'PutNewItem', to: 'QueueForRedrive', caught: true });
     expect(analysis.failure).toBeUndefined();
