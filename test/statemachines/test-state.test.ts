@@ -224,6 +224,19 @@ describe('LoadFlags', () => {
 describe('Finish', () => {
   const response = (statusCode: number, headers: Record<string, string> = {}) => ({ statusCode, headers, body: '{}' });
   it.each([
+    ['a probe that reached the table closes the circuit', { request: request(), probing: true, claimed: false, response: response(201) }, 'CloseCircuit'],
+    ['a probe that got a 4xx from the table closes it too', { request: request(), probing: true, claimed: false, response: response(404) }, 'CloseCircuit'],
+    ['a probe that was queued does not', { request: request(), probing: true, claimed: false, response: response(202) }, 'FinishRecords'],
+    ['not a probe: on to the records', { request: request(), probing: false, claimed: false, response: response(201) }, 'FinishRecords'],
+  ])('%s', async (_name, variables, next) => {
+    const out = await testState('Finish', { variables });
+    expect(out).toMatchObject({ status: 'SUCCEEDED', nextState: next });
+  });
+});
+
+describe('FinishRecords', () => {
+  const response = (statusCode: number, headers: Record<string, string> = {}) => ({ statusCode, headers, body: '{}' });
+  it.each([
     ['a replay records its outcome', { request: request({ replay: true }), claimed: false, response: response(201) }, 'RecordReplayOutcome'],
     ['a claimed key records a final answer', { request: request(), claimed: true, response: response(201) }, 'RecordIdempotentOutcome'],
     ['a claimed key does not record a 5xx', { request: request(), claimed: true, response: response(503) }, 'Done'],
@@ -231,7 +244,7 @@ describe('Finish', () => {
     ['nor an answer with Retry-After', { request: request(), claimed: true, response: response(409, { 'Retry-After': '1' }) }, 'Done'],
     ['without a claim there is nothing to record', { request: request(), claimed: false, response: response(201) }, 'Done'],
   ])('%s', async (_name, variables, next) => {
-    const out = await testState('Finish', { variables });
+    const out = await testState('FinishRecords', { variables });
     expect(out).toMatchObject({ status: 'SUCCEEDED', nextState: next });
   });
 });
