@@ -21,6 +21,8 @@ const SUBSTITUTIONS: Record<string, string> = {
   FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
   QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq',
   EventBusName: 'crud-events',
+  RequestsTableName: 'requests-table',
+  CircuitTableName: 'circuit-table',
 };
 
 export interface AppMachineScenarioResult {
@@ -52,6 +54,8 @@ function handlers(table: Map<string, Record<string, unknown>>): TaskHandlerRegis
   return new TaskHandlerRegistry()
     .register('arn:aws:states:::lambda:invoke', async () => ({ ExecutedVersion: '$LATEST', Payload: { ...flags }, StatusCode: 200 }))
     .register('arn:aws:states:::dynamodb:getItem', async (inv) => {
+      // Other tables (the write circuit) hold nothing: the circuit reads as closed.
+      if ((inv.input as { TableName: string }).TableName !== SUBSTITUTIONS.TableName) return {};
       const key = (inv.input as { Key: { orderId: { S: string } } }).Key.orderId.S;
       const item = table.get(key);
       return item ? { Item: structuredClone(item) } : {};
