@@ -1,0 +1,58 @@
+/**
+ * The circuit breaker end to end (docs/circuit-breaker.md): an outage of the orders table opens the write
+ * circuit; further writes are queued at once (202 CircuitOpen) without calling the table; once the table
+ * is back and the cool-down is over, the every-minute redrive's first replay probes, the circuit closes
+ * and every queued write is applied, with no manual step.
+ */
+import { Api, HttpResponse, LocalCloud, RESOURCE_CASES, deadLetters, resourceOf, startTestCloud } from './helpers';
+
+const orders = RESOURCE_CASES.find((r) => r.name === 'orders')!;
+
+let cloud: LocalCloud;
+let api: Api;
+beforeAll(async () => {
+  cloud = await startTestCloud({ schedules: true });
+  api = new Api(cloud.apiUrl);
+});
+afterAll(async () => cloud?.stop());
+
+async function circuit(): Promise<Record<string, any> | undefined> {
+  const { Item } = await cloud.services.dynamodb.call('GetItem', { TableName: cloud.outputs.CircuitTableName, Key: { pk: { S: 'circuit#orders#writes' } }, ConsistentRead: true });
+  return Item;
+}
+
+test('outage → open → fast 202s → heal → probe → closed → every queued write applied, none twice', async () => {
+  cloud.services.faults.add({ service: 'dynamodb', table: resourceOf(cloud, 'orders').tableName, error: 'InternalServerError' });
+
+  // Five writes exhaust their retries: the circuit opens.
+  const slow = await Promise.all([1, 2, 3, 4, 5].map((n) => api.post('/orders', orders.sample(n))));
+  for (const res of slow) expect(res.json).toMatchObject({ status: 'queued', reason: 'DynamoDB.InternalServerErrorException' });
+  expect((await circuit())?.state.S).toBe('OPEN');
+
+  // While open: queued at once, the table not called.
+  const fast: HttpResponse[] = [];
+  for (const n of [6, 7, 8]) {
+    const started = Date.now();
+    const res = await api.post('/orders', orders.sample(n));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(202);
+    expect(res.json.reason).toBe('CircuitOpen');
+    fast.push(res);
+  }
+  // Reads still go to the table (failing here: 503 after their retries, never queued).
+  cloud.services.faults.clear();
+  expect((await api.get('/orders?limit=1')).status).toBe(200);
+
+  // The table is back. A minute later (past the 30 s cool-down) the scheduled redrive probes and closes it.
+  await cloud.clock.advance(61_000);
+  expect((await circuit())?.state.S).toBe('CLOSED');
+  for (const res of [...slow, ...fast]) {
+    const record = (await api.get(`/requests/${res.requestId}`)).json;
+    expect(record).toMatchObject({ status: 'applied', outcome: { statusCode: 201 } });
+    const item = await api.get(`/orders/${record.outcome.body.orderId}`);
+    expect(item.json.version).toBe(1);
+  }
+  expect(deadLetters(cloud, 'orders')).toEqual([]);
+  // Writes answer 201 again.
+  expect((await api.post('/orders', orders.sample(9))).status).toBe(201);
+});
