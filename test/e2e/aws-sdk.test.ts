@@ -45,6 +45,7 @@ describe('@aws-sdk/client-dynamodb', () => {
         version: { N: '1' },
         data: { S: expect.any(String) },
         requestToken: { S: created.requestId },
+        recentTokens: { L: [{ M: { t: { S: created.requestId }, v: { N: '1' } } }] },
         lastRequestAt: { N: expect.stringMatching(/^\d+$/) },
         size: { N: expect.stringMatching(/^\d+$/) },
       });

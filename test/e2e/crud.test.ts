@@ -70,6 +70,8 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
         version: { N: '1' },
         data: { S: expect.any(String) },
         requestToken: { S: res.requestId },
+        // The tokens of the last writes with the version each made: a retry finds its own write here
+        recentTokens: { L: [{ M: { t: { S: res.requestId }, v: { N: '1' } } }] },
         lastRequestAt: { N: expect.stringMatching(/^\d{13}$/) },
         // UTF-8 bytes of data (pages are bounded by it)
         size: { N: String(Buffer.byteLength(stored!.data.S)) },

@@ -450,6 +450,33 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     expect(JSON.parse(record.outcome.S)).toMatchObject({ statusCode: 201, headers: { Location: `/v1/orders/${id}` } });
   });
 
+  test('a retry whose key record never got its outcome (that write failed), after a later write, is not applied twice: the item knows its token', async () => {
+    const created = await run(orders, request(orders, 'POST', '', order()));
+    const id = created.body.orderId;
+    const key = 'idem-lost-outcome-1';
+    // The PATCH is applied, but recording its answer on the key fails every time.
+    const recordFails: TaskHandler = async (invocation) => {
+      if (tableOf(invocation) === REQUESTS_TABLE) throw new TaskError('DynamoDB.InternalServerErrorException', 'injected');
+      return real(UPDATE_ITEM)(invocation);
+    };
+    const first = await run(orders, request(orders, 'PATCH', id, { status: 'baking' }, { idempotencyKey: key }), {}, { [UPDATE_ITEM]: recordFails });
+    expect(first).toMatchObject({ statusCode: 200, headers: { ETag: '"2"' } });
+    expect((await keyRecord(orders, key)).status.S).toBe('in-progress');
+    // Another client writes; later (the claim looks abandoned) the first client retries with its key.
+    expect((await run(orders, request(orders, 'PATCH', id, { status: 'delivering' }))).statusCode).toBe(200);
+    await services.dynamodb.call('UpdateItem', {
+      TableName: REQUESTS_TABLE,
+      Key: { pk: { S: `idempotency#orders#${key}` } },
+      UpdateExpression: 'SET claimedAt = :old',
+      ExpressionAttributeValues: { ':old': { N: String(Date.now() - 31_000) } },
+    });
+    const retry = await run(orders, request(orders, 'PATCH', id, { status: 'baking' }, { idempotencyKey: key }));
+    expect(retry).toMatchObject({ statusCode: 200, headers: { ETag: '"2"' } });
+    const item = await stored(orders, id);
+    expect(item.version.N).toBe('3');
+    expect(JSON.parse(item.data.S).status).toBe('delivering');
+  });
+
   test('keys are scoped to the resource: the same key on another resource is independent', async () => {
     const customers = await deploy('customers', 'customerId');
     const key = 'idem-scoped-1';
