@@ -2,7 +2,11 @@
  * A deployed stack as the target (`--aws`): outputs from CloudFormation DescribeStacks, executions from
  * the state machines' CloudWatch log groups (Express executions are not in ListExecutions), flags through
  * the AppConfig control plane, the DLQ and the redrive through SQS and Step Functions, request records
- * from the requests table (output RequestsTableName) with DynamoDB Scan and GetItem.
+ * from the requests table (output RequestsTableName) with DynamoDB Scan and GetItem, the write circuits
+ * in the circuit table (output CircuitTableName) with GetItem and UpdateItem.
+ *
+ * A `circuit close` does not start the redrive Lambda itself: @aws-sdk/client-lambda is not a dependency
+ * of this project, so it prints the `aws lambda invoke` command that does (InvocationType Event).
  *
  * Credentials and region come from the SDK's usual chain (environment, profile, SSO, instance role);
  * `--region` overrides the region.
@@ -10,17 +14,32 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient, GetItemCommand, GetItemCommandInput, ScanCommand, ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, GetItemCommandInput, ScanCommand, ScanCommandInput, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../../lambdas/shared/aws-client-config';
+import { CircuitStore } from '../console/circuit-records';
 import { Item, RequestRecordsReader } from '../console/request-records';
 import { getFlags, setFlag } from './appconfig-flags';
-import { CliError, NotFoundError, UnreachableError, UsageError, isMissingCredentials, networkErrorCode } from './errors';
+import { CliError, NotFoundError, OperationFailedError, UnreachableError, UsageError, isMissingCredentials, networkErrorCode } from './errors';
 import { ExpressExecutionLogs, LogGroupRef, executionLogGroupName } from './express-logs';
 import { outputsToRecord, requireResource, stackInfoFromOutputs } from './stack-outputs';
 import type { Target } from './target';
-import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, StackInfo } from './types';
+import type {
+  CircuitChange,
+  CircuitClose,
+  CircuitStatus,
+  ExecutionDetail,
+  ExecutionFilter,
+  ExecutionSummary,
+  FlagChange,
+  FlagsState,
+  RedriveStart,
+  RequestDetail,
+  RequestFilter,
+  RequestList,
+  StackInfo,
+} from './types';
 
 export interface AwsClients {
   cloudFormation: CloudFormationClient;
@@ -52,6 +71,7 @@ export class AwsTarget implements Target {
   readonly description: string;
   private stackInfo?: Promise<StackInfo>;
   private reader?: RequestRecordsReader;
+  private circuits?: CircuitStore;
   private readonly logs: ExpressExecutionLogs;
 
   constructor(
@@ -102,13 +122,30 @@ export class AwsTarget implements Target {
 
   async listRequests(filter: RequestFilter): Promise<RequestList> {
     const reader = await this.requestRecords();
-    const list = await this.withTableErrors(reader.tableName, () => reader.list(filter));
+    const list = await this.withTableErrors('requests', reader.tableName, () => reader.list(filter));
     return { items: list.requests, total: list.total, truncated: list.truncated, capped: list.capped };
   }
 
   async getRequest(requestId: string): Promise<RequestDetail | undefined> {
     const reader = await this.requestRecords();
-    return this.withTableErrors(reader.tableName, () => reader.get(requestId));
+    return this.withTableErrors('requests', reader.tableName, () => reader.get(requestId));
+  }
+
+  async listCircuits(): Promise<CircuitStatus[]> {
+    const store = await this.circuitStore();
+    const names = (await this.stack()).resources.map((r) => r.name);
+    return this.withTableErrors('circuit', store.tableName, () => store.list(names, this.now()));
+  }
+
+  async openCircuit(resource: string, forSeconds: number): Promise<CircuitChange> {
+    const store = await this.circuitStore();
+    return this.withTableErrors('circuit', store.tableName, () => store.open(resource, { forSeconds, now: this.now(), by: 'crud-ops' }));
+  }
+
+  async closeCircuit(resource: string): Promise<CircuitClose> {
+    const store = await this.circuitStore();
+    const change = await this.withTableErrors('circuit', store.tableName, () => store.close(resource, { now: this.now(), by: 'crud-ops' }));
+    return { ...change, redrive: this.redriveCommand(resource, (await this.stack()).redriveFunctionName) };
   }
 
   async getFlags(): Promise<FlagsState> {
@@ -132,6 +169,7 @@ export class AwsTarget implements Target {
     if (name === 'ExpiredTokenException' || name === 'ExpiredToken' || name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId') {
       return new UnreachableError(`AWS refused the credentials (${name}): ${(error as Error).message}`, ['Refresh them (e.g. aws sso login) and try again.']);
     }
+    if (name === 'CircuitBusy') return new OperationFailedError((error as Error).message);
     if (/Region is missing/i.test(String((error as Error)?.message))) {
       return new UsageError('No AWS region: pass --region <region> or set AWS_REGION.');
     }
@@ -179,12 +217,44 @@ export class AwsTarget implements Target {
     return this.reader;
   }
 
-  private async withTableErrors<T>(tableName: string, read: () => Promise<T>): Promise<T> {
+  /** The store of the circuit table named by the CircuitTableName output. */
+  private async circuitStore(): Promise<CircuitStore> {
+    const tableName = (await this.stack()).circuitTableName;
+    if (!tableName) {
+      throw new NotFoundError(`Stack ${this.stackName} has no CircuitTableName output: it was deployed before the circuit breaker.`, ['Deploy the current version with `npx cdk deploy`.']);
+    }
+    this.circuits ??= new CircuitStore(
+      {
+        getItem: async (input) => (await this.sdk.dynamodb.send(new GetItemCommand(input as unknown as GetItemCommandInput))) as { Item?: Item },
+        updateItem: async (input) => (await this.sdk.dynamodb.send(new UpdateItemCommand(input as unknown as UpdateItemCommandInput))) as { Attributes?: Item },
+      },
+      tableName,
+    );
+    return this.circuits;
+  }
+
+  /**
+   * The redrive after a close: this CLI has no Lambda client (@aws-sdk/client-lambda is not a dependency),
+   * so it says how to start it asynchronously (InvocationType Event), as the closing probe's event would.
+   */
+  private redriveCommand(resource: string, functionName: string | undefined): RedriveStart {
+    if (!functionName) return { started: false, error: `Stack ${this.stackName} has no RedriveFunctionName output` };
+    const region = this.options.region ? ` --region ${this.options.region}` : '';
+    return {
+      started: false,
+      functionName,
+      invocationType: 'Event',
+      error: 'crud-ops has no Lambda client (@aws-sdk/client-lambda is not a dependency)',
+      command: `aws lambda invoke --function-name ${functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '{"resource":"${resource}"}'${region} /dev/null`,
+    };
+  }
+
+  private async withTableErrors<T>(table: 'requests' | 'circuit', tableName: string, read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
       if ((error as Error).name === 'ResourceNotFoundException') {
-        throw new NotFoundError(`The requests table ${tableName} of ${this.stackName} does not exist: ${(error as Error).message}`);
+        throw new NotFoundError(`The ${table} table ${tableName} of ${this.stackName} does not exist: ${(error as Error).message}`);
       }
       throw error;
     }

@@ -7,6 +7,9 @@
  *   one execution's history      GET  /console/api/executions/<arn>    (GetExecutionHistory shape)
  *   request records              GET  /console/api/requests?…, /console/api/requests/<id>
  *                                     (the same reader as --aws, over the local DynamoDB)
+ *   write circuits               GET  /console/api/circuits, POST /console/api/circuits/<resource>/open|close
+ *                                     (the same store as --aws, over the local DynamoDB and the cloud's
+ *                                     clock; a close starts the redrive Lambda asynchronously)
  *   feature flags                GET/POST /_local/appconfig/flags      (AppConfig control plane on AWS)
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -16,7 +19,21 @@ import { CliError, NotFoundError, OperationFailedError, UnreachableError, UsageE
 import { reviveEvents, statusCodeOf, toDate } from './history';
 import { resourceOfStateMachine, stackInfoFromOutputs } from './stack-outputs';
 import type { Target } from './target';
-import type { ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, ResourceInfo, StackInfo } from './types';
+import type {
+  CircuitChange,
+  CircuitClose,
+  CircuitStatus,
+  ExecutionDetail,
+  ExecutionFilter,
+  ExecutionSummary,
+  FlagChange,
+  FlagsState,
+  RequestDetail,
+  RequestFilter,
+  RequestList,
+  ResourceInfo,
+  StackInfo,
+} from './types';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -103,6 +120,20 @@ export class LocalTarget implements Target {
     delete record.executions;
     delete record.deadLetter;
     return record as RequestDetail;
+  }
+
+  async listCircuits(): Promise<CircuitStatus[]> {
+    const body = await this.getJson('/console/api/circuits', 'the circuits');
+    // The recent transitions the console adds (from the executions' histories) are not part of the circuit.
+    return (Array.isArray(body.circuits) ? body.circuits : []).map(({ transitions: _transitions, ...circuit }: { transitions?: unknown } & CircuitStatus) => circuit);
+  }
+
+  async openCircuit(resource: string, forSeconds: number): Promise<CircuitChange> {
+    return this.request('POST', `/console/api/circuits/${encodeURIComponent(resource)}/open`, `the ${resource} circuit`, { for: forSeconds, by: 'crud-ops' });
+  }
+
+  async closeCircuit(resource: string): Promise<CircuitClose> {
+    return this.request('POST', `/console/api/circuits/${encodeURIComponent(resource)}/close`, `the ${resource} circuit`, { by: 'crud-ops' });
   }
 
   async getFlags(): Promise<FlagsState> {

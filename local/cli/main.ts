@@ -10,6 +10,9 @@
  *   requests list [--resource r] [--status s] [--limit n]
  *   requests show <requestId> [--full]
  *   requests wait <requestId> [--timeout d] [--interval d]     exit 0 applied, 1 rejected, 2 timed out
+ *   circuit list
+ *   circuit open <resource> [--for d]                          OPEN for d (default 300 s)
+ *   circuit close <resource>                                   CLOSED, then the resource's redrive started
  *   flags get [name]
  *   flags set <name>=<true|false>
  *
@@ -18,6 +21,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { AwsClients, AwsTarget, defaultAwsClients } from './aws-target';
+import { circuitClose, circuitList, circuitOpen } from './commands/circuit';
 import { dlqList, dlqRedrive } from './commands/dlq';
 import { executionsList, executionsShow } from './commands/executions';
 import { flagsGet, flagsSet } from './commands/flags';
@@ -69,7 +73,7 @@ type Globals = TargetOptions & { json?: boolean; dataDir?: string };
 
 function buildProgram(io: CliIO, context: (globals: Globals) => CommandContext, setExit: (code: number) => void): Command {
   const program = new Command('crud-ops')
-    .description('Operate the storage-first CRUD API (executions, request records, dead-letter queues, feature flags) on the local cloud (`npm start`, the default) or a deployed stack (--aws).')
+    .description('Operate the storage-first CRUD API (executions, request records, dead-letter queues, write circuits, feature flags) on the local cloud (`npm start`, the default) or a deployed stack (--aws).')
     .addOption(new Option('--local', 'work against the local cloud (default)').conflicts('aws'))
     .addOption(new Option('--endpoint <url>', `the local cloud's AWS endpoint (default: AWS_ENDPOINT_URL, else the one of the local cloud running on --data-dir, else ${DEFAULT_ENDPOINT})`))
     .addOption(new Option('--data-dir <dir>', `the local cloud's data folder, to find its endpoint (default: ${DEFAULT_DATA_DIR})`))
@@ -153,6 +157,23 @@ Reference: docs/cli.md`);
     .option('--timeout <duration>', 'give up after 30, 90s, 15m… (plain numbers are seconds; default 300s)')
     .option('--interval <duration>', 'between polls (default 2s)')
     .action(act((ctx, requestId: string, opts: Record<string, string>) => requestsWait(ctx, requestId, opts)));
+
+  const circuit = program.command('circuit').description("each resource's write circuit: CLOSED, OPEN (writes queued at once, 202 CircuitOpen) or HALF_OPEN (one write probing)");
+  circuit
+    .command('list')
+    .description('every resource: state, since when, failures in the current window, cool-down, probe, last transition')
+    .action(act((ctx) => circuitList(ctx)));
+  circuit
+    .command('open')
+    .description('open it by hand: writes are queued at once until the cool-down ends, then one write probes')
+    .argument('<resource>', 'orders, customers, …')
+    .option('--for <duration>', `the cool-down: 300, 90s, 15m, 1h… (plain numbers are seconds; default 300s, at most 7d)`)
+    .action(act((ctx, resource: string, opts: Record<string, string>) => circuitOpen(ctx, resource, opts)));
+  circuit
+    .command('close')
+    .description("close it by hand and start the resource's redrive (--aws: prints the command that starts it)")
+    .argument('<resource>', 'orders, customers, …')
+    .action(act((ctx, resource: string) => circuitClose(ctx, resource)));
 
   const flags = program.command('flags').description('AppConfig feature flags (lambdas/flags/definitions.ts)');
   flags

@@ -1,7 +1,7 @@
 /**
  * The stack as the operator needs it, from its CloudFormation outputs (cdk/stack.ts): per resource
  * `<name>StateMachineArn`, `<name>DeadLetterQueueUrl`, `<name>TableName`; and `RedriveFunctionName`,
- * `FlagsApplicationId`, `FlagsEnvironmentId`, `FlagsProfileId`, `RequestsTableName`.
+ * `FlagsApplicationId`, `FlagsEnvironmentId`, `FlagsProfileId`, `RequestsTableName`, `CircuitTableName`.
  */
 import { NotFoundError } from './errors';
 import type { ResourceInfo, StackInfo } from './types';
@@ -23,6 +23,7 @@ export function stackInfoFromOutputs(outputs: Record<string, string>): StackInfo
     flags: { application: outputs.FlagsApplicationId ?? '', environment: outputs.FlagsEnvironmentId ?? '', configurationProfile: outputs.FlagsProfileId ?? '' },
     redriveFunctionName: outputs.RedriveFunctionName,
     ...(outputs.RequestsTableName ? { requestsTableName: outputs.RequestsTableName } : {}),
+    ...(outputs.CircuitTableName ? { circuitTableName: outputs.CircuitTableName } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { RequestSummary } from '../console/request-records';
 
 export type { RequestDetail, RequestSummary } from '../console/request-records';
+export type { CircuitChange, CircuitClose, CircuitStatus, CircuitTransition, RedriveStart } from '../console/circuit-records';
 
 /** One REST resource of the app, from the stack outputs (`<name>StateMachineArn`, …). */
 export interface ResourceInfo {
@@ -20,6 +21,8 @@ export interface StackInfo {
   redriveFunctionName?: string;
   /** The requests table (request records and Idempotency-Key records): the RequestsTableName output. */
   requestsTableName?: string;
+  /** The circuit table (one write circuit per resource): the CircuitTableName output. */
+  circuitTableName?: string;
 }
 
 /** Express executions have no PENDING_REDRIVE (RedriveExecution does not support them). */

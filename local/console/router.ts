@@ -10,9 +10,12 @@
  *   POST /console/api/dlq/<resource>/redrive {messageIds?} → {resource, outcomes}
  *   GET  /console/api/requests              ?resource=&status=&limit= → {requests, total, truncated, capped}
  *   GET  /console/api/requests/<requestId>  one request record + its executions and DLQ message
+ *   GET  /console/api/circuits              {circuits: [circuit + transitions], tableName}
+ *   POST /console/api/circuits/<resource>/open  {for?, by?} → the change (OPEN for `for` seconds, default 300)
+ *   POST /console/api/circuits/<resource>/close {by?} → the change + the redrive started (Lambda Invoke, Event)
  *   GET  /console/api/flags                 {environments: [...]}
  *   PUT  /console/api/flags                 {flag, enabled?, attributes?, environment?…} → deployment + view
- *   GET  /console/api/stream                Server-Sent Events: execution, dlq, flags, redrive
+ *   GET  /console/api/stream                Server-Sent Events: execution, dlq, flags, redrive, circuit
  *
  * Created before the endpoint starts (the endpoint and the Step Functions service take its hooks) and
  * given the running cloud by `attach`; until then the API answers 503.
@@ -21,6 +24,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalResource } from '../cloud-types';
 import type { LocalServices } from '../services';
 import type { ExecutionRecord, StepFunctionsService } from '../stepfunctions/service';
+import { BadCircuitInput, CircuitBusy } from './circuit-records';
+import { CircuitsView, NoCircuitTable, UnknownCircuit, invokeAsync } from './circuits';
 import { DeadLetterQueues } from './dlq';
 import { BadQuery, ExecutionsView } from './executions';
 import { BadFlagInput, FlagsTracker } from './flags';
@@ -60,6 +65,7 @@ export class LocalConsole {
   private dlq?: DeadLetterQueues;
   private flags?: FlagsTracker;
   private requests?: RequestsView;
+  private circuits?: CircuitsView;
   private readonly stream = new EventStream((clients) => this.watchQueues(clients > 0));
   private dlqTimer?: NodeJS.Timeout;
   private lastCounts: Record<string, { count: number; ids: string }> = {};
@@ -81,6 +87,19 @@ export class LocalConsole {
       resources: ctx.resources,
       executions: this.executions,
       dlq: this.dlq,
+    });
+    const redriveFunction = this.redriveFunctionName();
+    this.circuits = new CircuitsView({
+      dynamodb: ctx.services.dynamodb,
+      tableName: ctx.outputs.CircuitTableName,
+      resources: ctx.resources,
+      executions: ctx.stepFunctions,
+      now: () => ctx.services.clock.nowMs(),
+      redrive: async (resource) => {
+        if (!redriveFunction) return { started: false, error: 'This template has no redrive function' };
+        await invokeAsync(ctx.endpointUrl, redriveFunction, { resource });
+        return { started: true, functionName: redriveFunction, invocationType: 'Event' };
+      },
     });
     if (this.stream.size > 0) this.watchQueues(true);
   }
@@ -116,8 +135,9 @@ export class LocalConsole {
         return;
       }
       if (error instanceof HttpError) return json(res, error.status, { error: error.message });
-      if (error instanceof NoRequestsTable) return json(res, 404, { error: error.message });
-      if (error instanceof BadQuery || error instanceof BadFlagInput || error instanceof BadRequestQuery || error instanceof URIError) return json(res, 400, { error: error.message });
+      if (error instanceof NoRequestsTable || error instanceof NoCircuitTable || error instanceof UnknownCircuit) return json(res, 404, { error: error.message });
+      if (error instanceof CircuitBusy) return json(res, 409, { error: error.message });
+      if (error instanceof BadQuery || error instanceof BadFlagInput || error instanceof BadRequestQuery || error instanceof BadCircuitInput || error instanceof URIError) return json(res, 400, { error: error.message });
       const e = error as { name?: string; message?: string; httpStatus?: number };
       if (e?.name === 'ResourceNotFoundException') return json(res, 404, { error: e.message });
       json(res, 500, { error: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}` });
@@ -126,12 +146,12 @@ export class LocalConsole {
 
   private async api(req: IncomingMessage, res: ServerResponse, method: string, parts: string[], url: URL, body: Buffer): Promise<void> {
     const ctx = this.ctx;
-    if (!ctx || !this.executions || !this.dlq || !this.flags || !this.requests) throw new HttpError(503, 'The local cloud is still starting');
+    if (!ctx || !this.executions || !this.dlq || !this.flags || !this.requests || !this.circuits) throw new HttpError(503, 'The local cloud is still starting');
     const route = `${method} ${parts[0] ?? ''}`;
     const q = url.searchParams;
 
     if (route === 'GET outputs' && parts.length === 1) {
-      const redrive = Object.entries(ctx.functions).find(([k]) => /redrive/i.test(k))?.[1];
+      const redrive = this.redriveFunctionName();
       return json(res, 200, {
         apiUrl: ctx.apiUrl,
         endpointUrl: ctx.endpointUrl,
@@ -209,6 +229,22 @@ export class LocalConsole {
       if (!detail) return json(res, 404, { error: `No request record ${parts[1]} (yet)`, requestId: parts[1], status: 'unknown' });
       return json(res, 200, detail);
     }
+    if (route === 'GET circuits' && parts.length === 1) return json(res, 200, await this.circuits.list());
+    if (route === 'POST circuits' && parts.length === 3 && (parts[2] === 'open' || parts[2] === 'close')) {
+      const input = body.length ? parseJson(body) : {};
+      if (!input || typeof input !== 'object' || Array.isArray(input)) throw new HttpError(400, 'The body must be a JSON object');
+      const by = input.by === undefined ? 'console' : input.by;
+      if (typeof by !== 'string' || !/^[\w .@-]{1,40}$/.test(by)) throw new HttpError(400, '"by" must be a short name (letters, digits, " .@-_", at most 40)');
+      let change;
+      if (parts[2] === 'open') {
+        if (input.for !== undefined && typeof input.for !== 'number') throw new HttpError(400, '"for" must be a number of seconds');
+        change = await this.circuits.open(parts[1], { forSeconds: input.for, by });
+      } else {
+        change = await this.circuits.close(parts[1], { by });
+      }
+      this.stream.send('circuit', { resource: change.resource, state: change.after.state, by, ...(change.transition ? { transition: change.transition } : {}) });
+      return json(res, 200, change);
+    }
     if (route === 'GET flags' && parts.length === 1) return json(res, 200, { environments: this.flags.environments() });
     if ((route === 'PUT flags' || route === 'POST flags') && parts.length === 1) return json(res, 200, this.flags.set(parseJson(body)));
     if (route === 'GET stream' && parts.length === 1) {
@@ -240,6 +276,11 @@ export class LocalConsole {
       this.stream.send('dlq', { resource, count: now.count });
     }
     this.lastCounts = counts;
+  }
+
+  /** The redrive Lambda's name (its logical id says redrive), if the template has one. */
+  private redriveFunctionName(): string | undefined {
+    return Object.entries(this.ctx?.functions ?? {}).find(([k]) => /redrive/i.test(k))?.[1];
   }
 
   private countsOnly(counts: Record<string, { count: number }>): Record<string, number> {

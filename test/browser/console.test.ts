@@ -156,6 +156,7 @@ describe('the console, in Chromium', () => {
       ['nav-executions', '#/executions', 'executions-table'],
       ['nav-requests', '#/requests', 'requests-table'],
       ['nav-dlq', '#/dlq', 'dlq-section'],
+      ['nav-circuits', '#/circuits', 'circuit-row'],
       ['nav-flags', '#/flags', 'flag-row'],
       ['nav-machines', '#/machines', 'machine-card'],
     ];

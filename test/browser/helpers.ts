@@ -15,7 +15,7 @@ export const ARTIFACTS_DIR = path.join(ROOT, 'test-artifacts', 'console');
 export const DOCS_SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'console');
 export const VIEWPORT = { width: 1280, height: 800 };
 /** The screenshots docs/console.md shows; the others stay in test-artifacts/. */
-export const DOCS_SCREENSHOTS = ['machines', 'executions', 'execution-detail', 'execution-failed', 'requests', 'request-detail', 'dlq', 'flags'];
+export const DOCS_SCREENSHOTS = ['machines', 'executions', 'execution-detail', 'execution-failed', 'requests', 'request-detail', 'dlq', 'circuits', 'flags'];
 
 /** CHROMIUM_PATH when set, else `chromium` on the PATH, else /usr/bin/chromium. Throws (never skips) when there is none. */
 export function chromiumPath(): string {

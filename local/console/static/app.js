@@ -1,9 +1,10 @@
 // The console's shell: hash routes → views, the nav, the Live indicator and the DLQ badge.
 //   #/machines   #/executions?status=&resource=&requestId=   #/executions/<encoded ARN>
-//   #/requests?status=&resource=   #/requests/<request id>   #/dlq?requestId=   #/flags
+//   #/requests?status=&resource=   #/requests/<request id>   #/dlq?requestId=   #/circuits   #/flags
 
 import { clear, placeholder } from './lib/dom.js';
 import { connect, on } from './lib/live.js';
+import { renderCircuits } from './views/circuits.js';
 import { renderDlq } from './views/dlq.js';
 import { renderExecution } from './views/execution.js';
 import { renderExecutions } from './views/executions.js';
@@ -34,13 +35,14 @@ function route() {
     executions: () => (arg ? renderExecution(main, decodePart(parts.slice(1).join('/'))) : renderExecutions(main, params)),
     requests: () => (arg ? renderRequest(main, decodePart(parts.slice(1).join('/'))) : renderRequests(main, params)),
     dlq: () => renderDlq(main, params),
+    circuits: () => renderCircuits(main),
     flags: () => renderFlags(main),
   }[view];
   if (!mount) {
     main.append(placeholder('empty', 'Nothing here', `No view "${view}". Pick one above.`));
     return;
   }
-  document.title = `${{ machines: 'State machines', executions: arg ? 'Execution' : 'Executions', requests: arg ? 'Request' : 'Requests', dlq: 'Dead-letter queues', flags: 'Feature flags' }[view]} · Local cloud console`;
+  document.title = `${{ machines: 'State machines', executions: arg ? 'Execution' : 'Executions', requests: arg ? 'Request' : 'Requests', dlq: 'Dead-letter queues', circuits: 'Circuits', flags: 'Feature flags' }[view]} · Local cloud console`;
   const result = mount();
   if (typeof result === 'function') dispose = result;
   window.scrollTo(0, 0);

@@ -35,7 +35,7 @@ describe('the page', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await page.text();
-    for (const testId of ['nav-machines', 'nav-executions', 'nav-requests', 'nav-dlq', 'nav-flags']) expect(html).toContain(`data-testid="${testId}"`);
+    for (const testId of ['nav-machines', 'nav-executions', 'nav-requests', 'nav-dlq', 'nav-circuits', 'nav-flags']) expect(html).toContain(`data-testid="${testId}"`);
     const redirect = await fetch(`${cloud.endpointUrl}/console`, { redirect: 'manual' });
     expect([redirect.status, redirect.headers.get('location')]).toEqual([302, '/console/']);
   });

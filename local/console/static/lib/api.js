@@ -26,6 +26,9 @@ export const api = {
   request: (requestId) => request('GET', `requests/${encodeURIComponent(requestId)}`),
   dlq: () => request('GET', 'dlq'),
   redrive: (resource, messageIds) => request('POST', `dlq/${encodeURIComponent(resource)}/redrive`, messageIds ? { messageIds } : {}),
+  circuits: () => request('GET', 'circuits'),
+  openCircuit: (resource, seconds) => request('POST', `circuits/${encodeURIComponent(resource)}/open`, { for: seconds, by: 'console' }),
+  closeCircuit: (resource) => request('POST', `circuits/${encodeURIComponent(resource)}/close`, { by: 'console' }),
   flags: () => request('GET', 'flags'),
   setFlag: (change) => request('PUT', 'flags', change),
 };

@@ -3,7 +3,7 @@
 const listeners = new Map();
 let source;
 
-/** Calls fn(data) for each `event` (execution, dlq, flags, redrive, hello); returns the unsubscribe function. */
+/** Calls fn(data) for each `event` (execution, dlq, flags, redrive, circuit, hello); returns the unsubscribe function. */
 export function on(event, fn) {
   if (!listeners.has(event)) listeners.set(event, new Set());
   listeners.get(event).add(fn);
@@ -26,7 +26,7 @@ export function connect(onState) {
   source = new EventSource('api/stream');
   source.addEventListener('open', () => onState(true));
   source.addEventListener('error', () => onState(false));
-  for (const event of ['hello', 'execution', 'dlq', 'flags', 'redrive']) {
+  for (const event of ['hello', 'execution', 'dlq', 'flags', 'redrive', 'circuit']) {
     source.addEventListener(event, (e) => {
       let data;
       try {
