@@ -102,6 +102,7 @@ export class CrudApiStack extends Stack {
         circuitTable: this.circuits.table,
       });
       this.resources[declaration.name] = resource;
+      this.circuits.openOnAlarm(declaration.name, resource.table);
       new CfnOutput(this, `${declaration.name}StateMachineArn`, { value: resource.stateMachine.stateMachineArn });
       new CfnOutput(this, `${declaration.name}DeadLetterQueueUrl`, { value: resource.deadLetterQueue.queueUrl });
       new CfnOutput(this, `${declaration.name}TableName`, { value: resource.table.tableName });

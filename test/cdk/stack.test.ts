@@ -433,6 +433,21 @@ describe('request records', () => {
     expect(rule.Targets.map((t: any) => cfnText(t.Arn))).toEqual([`<${fnId}.Arn>`]);
   });
 
+  test('an alarm on each table\'s throttles and system errors opens its circuit: EventBridge (state ALARM) starts the circuit control machine with the resource', () => {
+    const controlId = id(s.stack.circuits.control);
+    for (const n of NAMES) {
+      const [alarmId, alarm] = ofType(resources, 'AWS::CloudWatch::Alarm').find(([, p]) => (p.Metrics ?? []).some((m: any) => m.MetricStat && (m.MetricStat.Metric.Dimensions ?? []).some((d: any) => d.Name === 'TableName' && cfnText(d.Value) === `<${id(s.stack.resources[n].table)}>`)))!;
+      expect(alarm).toMatchObject({ Threshold: 20, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+      const metricNames = new Set(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName));
+      expect(metricNames).toEqual(new Set(['ThrottledRequests', 'SystemErrors']));
+      const [, rule] = ofType(resources, 'AWS::Events::Rule').find(([, p]) => JSON.stringify(p.EventPattern ?? {}).includes(alarmId))!;
+      expect(rule.EventPattern).toMatchObject({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } });
+      expect(cfnText(rule.Targets[0].Arn)).toBe(`<${controlId}>`);
+      expect(JSON.parse(cfnText(rule.Targets[0].Input))).toMatchObject({ resource: n });
+    }
+    expect(props(controlId).StateMachineType).toBe('EXPRESS');
+  });
+
   test('the name "requests" cannot be a resource', () => {
     expect(() => synthesize({ resources: [{ name: 'requests', key: 'requestId', schema: { type: 'object' } }] })).toThrow('taken by the request records');
   });
@@ -450,7 +465,7 @@ describe('declarations', () => {
 
     // THEN
     third.template.resourceCountIs('AWS::DynamoDB::Table', 5); // three resources + the request records + the circuits
-    third.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    third.template.resourceCountIs('AWS::StepFunctions::StateMachine', 4); // three resources + the circuit control
     third.template.resourceCountIs('AWS::SQS::Queue', 3);
     expect(res[pid(pizzas.table)].Properties.KeySchema).toEqual([{ AttributeName: 'pizzaId', KeyType: 'HASH' }]);
     expect(res[pid(pizzas.stateMachine)].Properties.DefinitionSubstitutions).toMatchObject({

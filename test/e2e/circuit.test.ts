@@ -56,3 +56,18 @@ test('outage → open → fast 202s → heal → probe → closed → every queu
   // Writes answer 201 again.
   expect((await api.post('/orders', orders.sample(9))).status).toBe(201);
 });
+
+test('automatic: throttles on the table put its alarm in ALARM; EventBridge starts the circuit control, which opens the circuit before any write exhausted its retries', async () => {
+  await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: { pk: { S: 'circuit#orders#writes' } } });
+  // Reads throttled 30 times: the table's throttles go over the alarm's 20 a minute; no write has failed.
+  cloud.services.faults.add({ service: 'dynamodb', operation: 'GetItem', table: resourceOf(cloud, 'orders').tableName, error: 'ProvisionedThroughputExceededException', count: 30 });
+  for (let i = 0; i < 10; i++) await api.get('/orders/none');
+  expect((await circuit())?.state?.S ?? 'CLOSED').toBe('CLOSED');
+  await cloud.clock.advance(61_000);
+  const opened = await circuit();
+  expect(opened?.state.S).toBe('OPEN');
+  expect(JSON.parse(opened!.lastTransition.S).reason).toMatch(/^alarm /);
+  const res = await api.post('/orders', orders.sample(20));
+  expect(res.json.reason).toBe('CircuitOpen');
+  cloud.services.faults.clear();
+});

@@ -71,14 +71,29 @@ describe.each(FILES)('%s', (file) => {
 
   test('asl-validator is not vacuous: the same definition with a dangling Next, or a broken JSONata expression, fails', () => {
     const dangling = JSON.parse(read(file));
-    const [name] = Object.entries<AslState>(dangling.States).find(([, s]) => typeof s.Next === 'string')!;
-    dangling.States[name].Next = 'NoSuchState';
+    const [name, state] = Object.entries<AslState>(dangling.States).find(([, s]) => typeof s.Next === 'string' || s.Catch?.length)!;
+    if (typeof state.Next === 'string') dangling.States[name].Next = 'NoSuchState';
+    else dangling.States[name].Catch[0].Next = 'NoSuchState';
     expect(validate(dangling).isValid).toBe(false);
 
     const badJsonata = read(file).replace(/"\{%[^"]*%\}"/, '"{% $exists( %}"');
     expect(badJsonata).not.toBe(read(file));
     expect(validate(JSON.parse(badJsonata)).isValid).toBe(false);
   });
+
+  test('every Task has a static TimeoutSeconds shorter than the state machine timeout, which is under API Gateway\'s 29 s', () => {
+    expect(definition.TimeoutSeconds).toBeLessThanOrEqual(30);
+    for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
+      expect({ name, timeout: typeof state.TimeoutSeconds }).toEqual({ name, timeout: 'number' });
+      expect(state.TimeoutSeconds as number).toBeLessThan(definition.TimeoutSeconds!);
+    }
+  });
+});
+
+/** The resource machine (the one API Gateway calls): its budget, writes and flags. */
+describe.each(FILES.filter((f) => f === 'crud-resource.asl.json'))('%s (the CRUD machine)', (file) => {
+  const definition: AslDefinition = JSON.parse(read(file));
+  const states = Object.entries(definition.States);
 
   describe('retry budget', () => {
     // A client waits on a first execution (API Gateway's 29 s); a replay's caller is the redrive, for which a
@@ -170,13 +185,6 @@ describe.each(FILES)('%s', (file) => {
         expect(reread).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Arguments: { ConsistentRead: true } });
       },
     );
-  });
-
-  test('every Task has a static TimeoutSeconds shorter than the state machine timeout', () => {
-    for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
-      expect({ name, timeout: typeof state.TimeoutSeconds }).toEqual({ name, timeout: 'number' });
-      expect(state.TimeoutSeconds as number).toBeLessThan(definition.TimeoutSeconds!);
-    }
   });
 
   test('flags never fail open: if they cannot be loaded the write is queued (FlagsUnavailable), and Lambda service errors are retried first', () => {
