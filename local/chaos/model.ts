@@ -227,7 +227,7 @@ function evidenceProblem(e: Evidence, state: Doc | undefined, write: Write): str
   if (write.method === 'DELETE') return e.statusCode === 204 ? undefined : `answered ${e.statusCode} for a DELETE`;
   if (!state) return `answered ${e.statusCode} but the model has no item`;
   if (e.etag !== undefined && e.etag !== `"${state.version}"`) return `${e.source} ETag ${e.etag}, model version ${state.version}`;
-  if (e.body !== undefined && !sameJson(withoutTimestamps(e.body), state)) return `${e.source} body ${JSON.stringify(withoutTimestamps(e.body))} ≠ model ${JSON.stringify(state)}`;
+  if (e.body !== undefined && e.body !== null && !sameJson(withoutTimestamps(e.body), state)) return `${e.source} body ${JSON.stringify(withoutTimestamps(e.body))} ≠ model ${JSON.stringify(state)}`;
   return undefined;
 }
 
