@@ -16,12 +16,13 @@ import { renderReport } from '../../local/chaos/report';
 import { ChaosResult, runChaos } from '../../local/chaos/scenario';
 
 const D1 =
-  'D1: RecordIdempotentOutcome / MarkIdempotencyKeyQueued are best effort without Retry: one failed UpdateItem leaves the key "in-progress"; ' +
-  'a retry gets 409 for 30 s, then runs the write again (a POST answers 409 "already exists", a PATCH/PUT/DELETE is applied a second time).';
+  'D1: RecordIdempotentOutcome is best effort (one retry): when both attempts fail the key stays "in-progress" and, 30 s later, a retry ' +
+  'runs the write again. A write that was applied is found by its token on the item and answered with the version it wrote (never applied ' +
+  'twice), but a write first refused (e.g. a PATCH answered 404 before its item existed) may now succeed ("redone", "changed-table"), and a ' +
+  'create whose item was hard-deleted since is created again (docs/idempotency.md).';
 const D2 =
-  'D2: a replay that applied its write but could not record the outcome (RecordReplayOutcome failed) stays queued; after a later write ' +
-  'of the client, the next replay answers 409 Superseded / 404 and the record says "rejected" although the write was applied, ' +
-  'and a replayed POST re-creates an item the client deleted meanwhile.';
+  'D2: a replay that applied its write but could not record the outcome (RecordReplayOutcome failed) stays queued; the next replay finds ' +
+  'its token on the item, but a replayed POST whose item the client hard-deleted meanwhile re-creates it ("deleted-item-back").';
 
 /** Per check: the failure kinds a known defect produces (local/chaos/verify.ts names them). */
 const KNOWN: Record<string, { kinds: string[]; defect: string }> = {
