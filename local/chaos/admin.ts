@@ -10,9 +10,12 @@ export interface FaultRuleInput {
   id?: string;
   service: string;
   operation?: string;
-  error: string;
+  /** Optional with latencyMs. */
+  error?: string;
   rate?: number;
   count?: number;
+  /** Delay the call this long, then run it (or fail it with `error`). */
+  latencyMs?: number;
 }
 
 export interface ActiveFault extends FaultRuleInput {

@@ -4,9 +4,9 @@
  *
  * What the injector can and cannot do shapes the scenario:
  * - it fails a call with the service's real error before the call runs: nothing is written;
- * - it has no delay, so it cannot make a call time out. Timeouts come from the clock instead: advancing
- *   the local cloud's clock while requests are in flight fires their Task timeouts (1 s) and retries
- *   early, i.e. "the answer did not come back in time", with the write possibly applied;
+ * - `latencyMs` delays a call (then runs it): longer than the Task's TimeoutSeconds (1 s), the Task times
+ *   out while the write still lands ("the answer did not come back in time"). Advancing the local cloud's
+ *   clock while requests are in flight has the same effect (their Task timeouts fire early);
  * - it knows no Lambda service: the flags Lambda's invocation cannot be failed or throttled directly.
  *   Its failures are produced through AppConfigData (a cold flags instance that cannot read AppConfig
  *   throws FlagsUnavailable), and cold instances come from restarts and from load.
@@ -28,6 +28,10 @@ export interface TransientFaultOptions {
   sqsSendMessage?: number;
   /** Share of AppConfigData calls failed (the flags Lambda's polls; default 0.4). */
   appConfigData?: number;
+  /** Share of DynamoDB calls delayed by `slowMs` before they run (default 0.03). */
+  slow?: number;
+  /** The delay of a slow call (default 1500 ms: over the Tasks' 1 s timeout). */
+  slowMs?: number;
 }
 
 /** Transient faults everywhere the write path goes: DynamoDB (every kind), the DLQ's SendMessage, AppConfigData. */
@@ -35,7 +39,10 @@ export function transientFaults(options: TransientFaultOptions = {}): FaultRuleI
   const dynamodb = options.dynamodb ?? 0.3;
   const sqs = options.sqsSendMessage ?? 0.3;
   const appconfig = options.appConfigData ?? 0.4;
+  const slow = options.slow ?? 0.03;
   const rules: FaultRuleInput[] = [];
+  // First: a slow call is not failed as well (the first rule that fires decides).
+  if (slow > 0) rules.push({ id: 'transient-dynamodb-slow', service: 'dynamodb', operation: '*', latencyMs: options.slowMs ?? 1500, rate: slow });
   if (dynamodb > 0) {
     const rate = splitRate(dynamodb, DYNAMODB_TRANSIENT_ERRORS.length);
     for (const error of DYNAMODB_TRANSIENT_ERRORS) rules.push({ id: `transient-dynamodb-${error}`, service: 'dynamodb', operation: '*', error, rate });
@@ -69,6 +76,7 @@ export class FaultTally {
     const out: Record<string, number> = {};
     for (const [id, n] of Object.entries(this.fired)) {
       const [, service, error] = /^(?:transient|outage)-(\w+)-(\w+)$/.exec(id) ?? [undefined, 'other', id];
+      // 'slow' is the latency rule: a delayed call, not a failed one.
       const k = `${service} ${error}`;
       out[k] = (out[k] ?? 0) + n;
     }

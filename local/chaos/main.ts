@@ -18,6 +18,7 @@ const HELP = `Usage: npm run chaos -- [options]
   --concurrency <n>          concurrent clients (default ${FULL_DEFAULTS.concurrency})
   --seed <n>                 workload seed (default ${FULL_DEFAULTS.seed})
   --fault-rate <x>           share of DynamoDB calls failed in the transient phases (default ${FULL_DEFAULTS.faults.dynamodb})
+  --slow-rate <x>            share of DynamoDB calls delayed past the Tasks' 1 s timeout (default ${FULL_DEFAULTS.faults.slow})
   --outage-hours <h>         simulated length of the DynamoDB outage (default ${FULL_DEFAULTS.outage.hours})
   --outage-step-minutes <m>  clock step during the outage (default ${FULL_DEFAULTS.outage.stepMinutes})
   --outage-share <x>         share of the writes issued during the outage (default ${FULL_DEFAULTS.outage.share})
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
       concurrency: { type: 'string' },
       seed: { type: 'string' },
       'fault-rate': { type: 'string' },
+      'slow-rate': { type: 'string' },
       'outage-hours': { type: 'string' },
       'outage-step-minutes': { type: 'string' },
       'outage-share': { type: 'string' },
@@ -70,7 +72,7 @@ async function main(): Promise<number> {
     writes: Math.round(num('writes', FULL_DEFAULTS.writes)),
     concurrency: Math.max(1, Math.round(num('concurrency', FULL_DEFAULTS.concurrency))),
     seed: Math.round(num('seed', FULL_DEFAULTS.seed)),
-    faults: { dynamodb: num('fault-rate', FULL_DEFAULTS.faults.dynamodb!) },
+    faults: { dynamodb: num('fault-rate', FULL_DEFAULTS.faults.dynamodb!), slow: num('slow-rate', FULL_DEFAULTS.faults.slow!) },
     outage: {
       hours: num('outage-hours', FULL_DEFAULTS.outage.hours),
       stepMinutes: num('outage-step-minutes', FULL_DEFAULTS.outage.stepMinutes),
@@ -90,6 +92,9 @@ async function main(): Promise<number> {
   console.log(report);
   return result.passed ? 0 : 1;
 }
+
+// Ctrl-C or a kill: exit through process.exit, so the local cloud child is killed too (cloud-process.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().then(
   (code) => process.exit(code),

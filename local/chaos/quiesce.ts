@@ -73,18 +73,28 @@ export async function quiesce(ctx: QuiesceContext, locations: readonly string[],
   const dlqs = new Set(Object.values(names.queues));
   while (rounds < options.maxRounds && Date.now() - started < options.timeoutMs) {
     rounds++;
-    await invokeRedrive(admin, names, redrive, { maxMessages: 2000 });
+    const handledBefore = redrive.applied + redrive.rejected;
+    await invokeRedrive(admin, names, redrive, { maxMessages: 10_000 });
+    const handled = redrive.applied + redrive.rejected - handledBefore;
     queues = await admin.queues();
     depth = queues.filter((q) => dlqs.has(q.name)).reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
+    // The records are read once the queues are empty (reading them all every round costs more than the replays).
     const before = notFinal;
-    await refreshRecords(admin, locations, records);
-    notFinal = locations.filter((l) => !isFinal(records.get(l))).length;
-    ctx.log(`quiesce round ${rounds}: ${depth} messages in the dead-letter queues, ${notFinal} requests not final, redrive so far ${JSON.stringify(redrive)}`);
+    if (depth === 0) {
+      await refreshRecords(admin, locations, records);
+      notFinal = locations.filter((l) => !isFinal(records.get(l))).length;
+    }
+    ctx.log(`quiesce round ${rounds}: ${depth} messages in the dead-letter queues${depth === 0 ? `, ${notFinal} requests not final` : ''}; this round's redrive handled ${handled}; so far ${JSON.stringify(redrive)}`);
     if (depth === 0 && notFinal === 0) break;
     // Empty queues and records that no longer change: nothing left that could make them final.
     idleRounds = depth === 0 && notFinal === before ? idleRounds + 1 : 0;
     if (idleRounds >= 3) break;
-    await ctx.advance(61, 'quiesce: visibility');
+    // Messages kept or still invisible (received by a run that ended): a minute later they are visible again.
+    if (handled === 0 || depth === 0) await ctx.advance(61, 'quiesce: visibility');
+  }
+  if (depth === 0 && notFinal > 0) {
+    await refreshRecords(admin, locations, records);
+    notFinal = locations.filter((l) => !isFinal(records.get(l))).length;
   }
   return {
     quiescent: depth === 0 && notFinal === 0,

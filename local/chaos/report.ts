@@ -47,7 +47,7 @@ export function renderReport(r: ChaosResult, command: string): string {
   const lines: string[] = [];
   lines.push(`# Chaos run ${r.startedAt}`, '');
   lines.push(`**${r.passed ? 'PASSED' : 'FAILED'}**: ${v.checks.filter((c) => c.pass).length}/${v.checks.length} checks passed, quiescence ${r.quiescence.quiescent ? 'reached' : 'NOT reached'}.`, '');
-  lines.push(`- Command: \`${command}\``);
+  lines.push(`- Command: \`${command}\`; code ${r.code}`);
   lines.push(`- Machine: ${machine()}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
   lines.push(`- Workload: ${n(writes)} writes (seed ${o.seed}) from ${o.concurrency} concurrent clients on orders and customers, ${n(attempts)} requests (${n(attempts - writes)} retries), ${n(v.figures.items)} items`);
   lines.push(`- Time: ${s(r.wallMs)} in all; load ${s(r.loadWallMs)} (**${(writes / (r.loadWallMs / 1000)).toFixed(0)} writes/s**); quiescence ${s(r.quiescence.wallMs)} wall, ${min(r.quiescence.simulatedMs)} simulated; the clock was advanced ${n(r.clock.advances)} times, ${(r.clock.advancedMs / 3_600_000).toFixed(2)} h in all`);
@@ -83,7 +83,7 @@ export function renderReport(r: ChaosResult, command: string): string {
 
   lines.push('## Faults injected', '');
   lines.push(
-    `Rates: DynamoDB ${o.faults.dynamodb} of calls (${['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable'].join(', ')}), SQS SendMessage ${o.faults.sqsSendMessage}, AppConfigData ${o.faults.appConfigData}; during the outage DynamoDB 1.`,
+    `Rates in the transient phases: DynamoDB ${o.faults.dynamodb} of calls failed (${['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable'].join(', ')}) and ${o.faults.slow ?? 0.03} slowed by ${o.faults.slowMs ?? 1500} ms (over the Tasks' 1 s timeout; the call still runs), SQS SendMessage ${o.faults.sqsSendMessage} failed, AppConfigData ${o.faults.appConfigData} failed; during the outage every DynamoDB call fails. "slow" below counts delayed calls, the others failed ones.`,
     '',
   );
   lines.push(table(['service and error', 'calls failed'], sorted(r.faultsFired).map(([k, x]) => [k, n(x)])), '');

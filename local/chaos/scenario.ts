@@ -22,6 +22,7 @@
  * A restart loses the cloud's clock offset (local/main.ts starts at real time): the run advances the
  * new process by what was lost before letting clients in, and reports it (report.ts, "findings").
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -60,7 +61,12 @@ export interface ChaosOptions {
    * ticks hold new requests and let those in flight finish first (no Task timeouts).
    */
   tick: { everyMs: number; seconds: number; quiet: boolean };
-  kills: { duringLoad: boolean; duringRedrive: boolean };
+  /**
+   * kill -9 during load (at `loadAt` of the first transient phase) and during the redrive of the outage's
+   * backlog. Early by default: a restart reads the Step Functions execution log whole, and fails once it
+   * holds more than 512 MB (~12,000 executions; docs/reliability.md, defect L2).
+   */
+  kills: { duringLoad: boolean; duringRedrive: boolean; loadAt: number };
   /** Keyed writes retried at the end to check idempotency. */
   idempotencySample: number;
   quiesce: { timeoutMs: number; maxRounds: number };
@@ -74,11 +80,11 @@ export const FULL_DEFAULTS: Omit<ChaosOptions, 'log'> = {
   concurrency: 256,
   seed: 1,
   keep: false,
-  faults: { dynamodb: 0.3, sqsSendMessage: 0.3, appConfigData: 0.4 },
-  outage: { hours: 2, stepMinutes: 5, share: 0.1, loadFromMinute: 0 },
+  faults: { dynamodb: 0.3, sqsSendMessage: 0.3, appConfigData: 0.4, slow: 0.03, slowMs: 1500 },
+  outage: { hours: 2, stepMinutes: 5, share: 0.02, loadFromMinute: 60 },
   readOnlyShare: 0.06,
   tick: { everyMs: 4000, seconds: 20, quiet: false },
-  kills: { duringLoad: true, duringRedrive: true },
+  kills: { duringLoad: true, duringRedrive: true, loadAt: 0.02 },
   idempotencySample: 1000,
   quiesce: { timeoutMs: 15 * 60_000, maxRounds: 300 },
   phaseTimeoutMs: 30 * 60_000,
@@ -116,6 +122,8 @@ export interface ChaosResult {
   options: Omit<ChaosOptions, 'log'>;
   workDir: string;
   startedAt: string;
+  /** The commit the run started on, and how many files differed from it (others may be editing the tree). */
+  code: string;
   wallMs: number;
   loadWallMs: number;
   names: CloudNames;
@@ -169,6 +177,7 @@ class ChaosRun {
   private readonly phases: PhaseRecord[] = [];
   private readonly findings = new Set<string>();
   private readonly started = Date.now();
+  private readonly code = codeVersion();
   private phase = 'starting';
   private faults: FaultRuleInput[] = [];
   private offsetMs = 0;
@@ -237,7 +246,7 @@ class ChaosRun {
       at += o.outage.share;
       await this.recoveryPhase();
       const a = transientTotal * 0.45;
-      await this.loadPhase('transient', share(at + a), this.transient(), { ticks: true, killAt: o.kills.duringLoad ? share(at + a / 2) : undefined });
+      await this.loadPhase('transient', share(at + a), this.transient(), { ticks: true, killAt: o.kills.duringLoad ? Math.max(share(at) + 1, share(at + a * o.kills.loadAt)) : undefined });
       at += a;
       await this.readOnlyPhase(share(at + o.readOnlyShare));
       at += o.readOnlyShare;
@@ -292,6 +301,7 @@ class ChaosRun {
       options: plain,
       workDir: this.workDir,
       startedAt: new Date(this.started).toISOString(),
+      code: this.code,
       wallMs: Date.now() - this.started,
       loadWallMs,
       names: this.names,
@@ -346,8 +356,10 @@ class ChaosRun {
   }
 
   private async outagePhase(from: number, to: number): Promise<void> {
-    // The writes before the outage end first: they are not the outage's.
+    // The writes before the outage end first, and their queued ones are replayed: the outage starts with
+    // empty dead-letter queues (the calm phase queues some: flags Lambda cold starts under load).
     await this.workload.waitCompleted(from, this.options.phaseTimeoutMs);
+    for (let i = 0; i < 5 && (await this.dlqDepth()).visible > 0; i++) await invokeRedrive(this.admin, this.names, this.redriveDuringRun, { maxMessages: 2000 });
     const { hours, stepMinutes, loadFromMinute } = this.options.outage;
     const steps = Math.max(1, Math.round((hours * 60) / stepMinutes));
     const loadSteps = Array.from({ length: steps }, (_, k) => k).filter((k) => k * stepMinutes >= loadFromMinute);
@@ -357,7 +369,7 @@ class ChaosRun {
     this.event(`phase outage: ${hours} h of DynamoDB failing every call, ${steps} steps of ${stepMinutes} min; writes ${from}–${to} from minute ${loadFromMinute}`);
     for (let k = 0; k < steps; k++) {
       const error = DYNAMODB_TRANSIENT_ERRORS[k % DYNAMODB_TRANSIENT_ERRORS.length];
-      await this.setFaults([...outageFaults(error), ...this.transient({ dynamodb: 0 })]);
+      await this.setFaults([...outageFaults(error), ...this.transient({ dynamodb: 0, slow: 0 })]);
       const j = loadSteps.indexOf(k);
       if (j >= 0) this.workload.release(from + Math.round(((to - from) * (j + 1)) / loadSteps.length));
       // The first step's writes go in before the clock moves, so the schedule finds them queued.
@@ -572,5 +584,17 @@ class ChaosRun {
       JSON.stringify({ n: w.n, item: w.item.ref, resource: w.item.resource, id: w.item.id, method: w.method, key: w.key, marker: w.marker, body: w.body, attempts: w.attempts }),
     );
     fs.writeFileSync(file, lines.join('\n') + '\n');
+  }
+}
+
+/** `<commit>` plus the number of files changed in the working tree, best effort. */
+function codeVersion(): string {
+  try {
+    const root = path.resolve(__dirname, '..', '..');
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    return changed ? `${head} + ${changed} changed files in the working tree` : head;
+  } catch {
+    return 'unknown';
   }
 }
