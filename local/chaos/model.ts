@@ -5,7 +5,8 @@
  *      applied      a 2xx answer, or a 202 whose record ended `applied`
  *      rejected     a 4xx answer, or a 202 whose record ended `rejected`
  *      not-applied  only answers that say nothing was stored (503 "nothing was written") or refused connections
- *      unknown      no answer (the cloud was killed, a timeout), another 5xx, or a 202 still not final
+ *      unknown      no answer (the cloud was killed, a timeout), another 5xx, a 202 still not final, or a DELETE
+ *                   answered (or recorded) 404: a hard delete answers 404 when it removed the item itself earlier
  * 2. An item's writes are applied in the order its client sent them (a replay that finds a later write is
  *    Superseded, so the applied ones can only land in that order), starting from nothing: POST creates
  *    `{...body, key, version: 1}`, PUT replaces (version + 1), PATCH merges top-level attributes with
@@ -69,7 +70,8 @@ export function verdictOf(write: Write, records: ReadonlyMap<string, RequestReco
       if (record?.status === 'applied' && record.outcome) {
         applied.push('202→applied');
         evidence.push({ source: 'record', statusCode: record.outcome.statusCode, etag: record.outcome.headers?.ETag, body: record.outcome.body });
-      } else if (record?.status === 'rejected') rejected.push(`202→rejected ${record.outcome?.statusCode ?? '?'}`);
+      } else if (record?.status === 'rejected' && record.outcome?.statusCode === 404 && write.method === 'DELETE') unknown.push('202→rejected 404');
+      else if (record?.status === 'rejected') rejected.push(`202→rejected ${record.outcome?.statusCode ?? '?'}`);
       else unknown.push(`202→${record?.status ?? 'no record'}`);
     } else if (a.status! >= 200 && a.status! < 300) {
       applied.push(String(a.status));
@@ -77,6 +79,9 @@ export function verdictOf(write: Write, records: ReadonlyMap<string, RequestReco
     } else if (isInProgress(a)) continue;
     else if (isNothingWritten(a)) notApplied.push('503 nothing written');
     else if (a.status! >= 500) unknown.push(String(a.status));
+    // A hard DELETE answers 404 when the item is gone, also when this very request removed it earlier (a replay,
+    // or a keyed retry after a lost answer): docs/idempotency.md. The 404 does not tell whether it applied.
+    else if (a.status === 404 && write.method === 'DELETE') unknown.push('404');
     else rejected.push(String(a.status));
   }
   if (applied.length) {

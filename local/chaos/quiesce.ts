@@ -10,6 +10,8 @@ import { isFinal, refreshRecords } from './records';
 export interface RedriveTotals {
   invocations: number;
   failedInvocations: number;
+  /** The first errors of failed invocations. */
+  errors: string[];
   applied: number;
   rejected: number;
   kept: number;
@@ -40,7 +42,7 @@ export interface QuiesceContext {
 }
 
 export function emptyTotals(): RedriveTotals {
-  return { invocations: 0, failedInvocations: 0, applied: 0, rejected: 0, kept: 0, poison: 0, requeued: 0 };
+  return { invocations: 0, failedInvocations: 0, errors: [], applied: 0, rejected: 0, kept: 0, poison: 0, requeued: 0 };
 }
 
 /** Invokes the redrive Lambda once and adds its per-resource summaries to `totals`. */
@@ -51,8 +53,9 @@ export async function invokeRedrive(admin: CloudAdmin, names: CloudNames, totals
     for (const summary of Object.values(result ?? {})) {
       for (const k of ['applied', 'rejected', 'kept', 'poison', 'requeued'] as const) totals[k] += Number(summary?.[k] ?? 0);
     }
-  } catch {
+  } catch (error) {
     totals.failedInvocations++;
+    if (totals.errors.length < 5) totals.errors.push((error as Error).message.slice(0, 300));
   }
 }
 

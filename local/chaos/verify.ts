@@ -116,8 +116,18 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
   const unexpected: Failure[] = [];
   const misplaced: Failure[] = [];
   const claimed = new Set<StoredItem>();
+  // Items stored under the id of a keyless POST answered "nothing was written": counted by not-stored only.
+  const storedAfter503 = new Set<string>();
+  for (const w of writes) {
+    if (w.method !== 'POST' || w.key) continue;
+    for (const a of w.attempts) if (isNothingWritten(a) && a.requestId && tables[w.item.resource].has(a.requestId)) storedAfter503.add(`${w.item.resource}/${a.requestId}`);
+  }
   for (const r of RESOURCES) {
     for (const stored of tables[r].values()) {
+      if (storedAfter503.has(`${r}/${stored.id}`)) {
+        claimed.add(stored);
+        continue;
+      }
       const marker = markerOf(r, stored.data);
       if (marker) markerSeen.set(marker, (markerSeen.get(marker) ?? 0) + 1);
       const write = marker ? byMarker.get(marker) : undefined;

@@ -5,8 +5,8 @@
  * restarts on the same data folder, then quiescence and every check of `npm run chaos`.
  *
  * Differences from the full run (docs/reliability.md): the clock ticks are quiet (they wait for the requests
- * in flight, so no Task times out after its write landed), and the outage's few writes come in its last
- * 8 minutes: each scheduled redrive run that finds them while the outage holds waits for the replays'
+ * in flight; Task timeouts come from the injected slow calls only), and the outage's few writes come in its
+ * last 8 minutes: each scheduled redrive run that finds them while the outage holds waits for the replays'
  * retries in real time (~2–7 s a run), so a whole outage with a backlog costs ~15 minutes.
  *
  * Known product defects make some checks fail with a given kind of failure: those kinds are allowed (and
@@ -24,12 +24,18 @@ const D2 =
   'D2: a replay that applied its write but could not record the outcome (RecordReplayOutcome failed) stays queued; the next replay finds ' +
   'its token on the item, but a replayed POST whose item the client hard-deleted meanwhile re-creates it ("deleted-item-back").';
 
+const D3 =
+  'D3: a write whose Task timed out although the call landed, then queued (its retries failed): answered 202 while stored; after later ' +
+  'writes its replay records "rejected" (409/404) although it was applied, or re-creates an item deleted meanwhile (POST).';
+const D4 = 'D4: the same landed write, when the DLQ cannot be reached either, is answered 503 "nothing was written" although it was stored.';
+
 /** Per check: the failure kinds a known defect produces (local/chaos/verify.ts names them). */
 const KNOWN: Record<string, { kinds: string[]; defect: string }> = {
   idempotency: { kinds: ['in-progress-after-finish', 'redone', 'changed-table'], defect: D1 },
-  table: { kinds: ['applied-although-rejected'], defect: D2 },
-  'exactly-once': { kinds: ['applied-twice-or-out-of-order'], defect: D2 },
-  stored: { kinds: ['deleted-item-back'], defect: D2 },
+  table: { kinds: ['applied-although-rejected'], defect: `${D2} / ${D3}` },
+  'exactly-once': { kinds: ['applied-twice-or-out-of-order'], defect: `${D2} / ${D3}` },
+  stored: { kinds: ['deleted-item-back'], defect: `${D2} / ${D3}` },
+  'not-stored': { kinds: ['stored-after-503'], defect: D4 },
 };
 
 const CHECKS = ['stored', 'records', 'exactly-once', 'table', 'not-stored', 'unanswered', 'answers', 'idempotency'];

@@ -46,6 +46,11 @@ describe('verdictOf', () => {
     expect(verdictOf(write([attempt({ transport: 'unanswered' }), attempt({ status: 409, retryAfter: '1' }), attempt({ status: 200 })]), new Map()).fate).toBe('applied');
     expect(verdictOf(write([attempt({ status: 404 })]), new Map()).fate).toBe('rejected');
   });
+
+  it('a DELETE answered 404 is unknown: a hard delete answers 404 also when it removed the item itself earlier', () => {
+    const del = item('orders', [['DELETE', undefined, [attempt({ transport: 'unanswered' }), attempt({ status: 404 })]]]).writes[0];
+    expect(verdictOf(del, new Map())).toMatchObject({ fate: 'unknown', why: '404' });
+  });
 });
 
 describe('applyWrite', () => {
