@@ -12,6 +12,9 @@
  * Known product defects make some checks fail with a given kind of failure: those kinds are allowed (and
  * printed), any other failure fails the test. Remove an entry once its defect is fixed.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { renderReport } from '../../local/chaos/report';
 import { ChaosResult, runChaos } from '../../local/chaos/scenario';
 
@@ -45,10 +48,18 @@ const CHECKS = ['stored', 'records', 'exactly-once', 'table', 'not-stored', 'una
 describe('chaos: storage first under faults, an outage, readOnly and kill -9', () => {
   let result: ChaosResult | undefined;
   let failure: unknown;
+  // Kept with CHAOS_KEEP=1 (data folder, cloud.log, writes.jsonl), else removed.
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-test-'));
+
+  afterAll(() => {
+    if (process.env.CHAOS_KEEP) console.log(`chaos work folder kept: ${workDir}`);
+    else fs.rmSync(workDir, { recursive: true, force: true });
+  });
 
   beforeAll(async () => {
     try {
       result = await runChaos({
+        workDir,
         writes: 400,
         concurrency: 32,
         seed: 7,
@@ -63,7 +74,7 @@ describe('chaos: storage first under faults, an outage, readOnly and kill -9', (
     } catch (error) {
       failure = error;
     }
-    if (result && !result.passed) console.log(renderReport(result, 'test/chaos/chaos.test.ts'));
+    if (result && (!result.passed || process.env.CHAOS_REPORT)) console.log(renderReport(result, 'test/chaos/chaos.test.ts'));
   }, 240_000);
 
   it('runs to the end and reaches quiescence: both dead-letter queues empty, every 202 final', () => {
