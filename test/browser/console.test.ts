@@ -222,7 +222,7 @@ describe('the console, in Chromium', () => {
 
     // The path a create takes is green, every other state is not reached.
     const execution = cloud.stepFunctions.getExecution(created.executionArn)!;
-    expect([...enteredStates(execution.events)]).toEqual(['Accept', 'Route', 'ValidateBody', 'IsReplay', 'LoadFlags', 'ReadCircuit', 'CheckCircuit', 'CheckReadOnly', 'Dispatch', 'PrepareCreate', 'BuildNewItem', 'PutNewItem', 'PublishIfEnabled', 'Respond', 'Finish', 'FinishRecords', 'Done']);
+    expect([...enteredStates(execution.events)]).toEqual(['Accept', 'Route', 'ValidateBody', 'IsReplay', 'LoadFlags', 'ConsultCircuit', 'ReadCircuit', 'CheckCircuit', 'CheckReadOnly', 'Dispatch', 'PrepareCreate', 'BuildNewItem', 'PutNewItem', 'PublishIfEnabled', 'Respond', 'Finish', 'FinishRecords', 'Done']);
     await expectGraphOutcomes(expectedOutcomes('orders', created.executionArn));
 
     // The history, event by event, in order.
@@ -348,7 +348,7 @@ describe('the console, in Chromium', () => {
     await expectDetailStatus(detail, 'SUCCEEDED');
     await expectGraphOutcomes(expectedOutcomes('orders', queued.executionArn, { PutNewItem: 'caught', RecordQueued: 'caught' }));
     expect(enteredStates(cloud.stepFunctions.getExecution(queued.executionArn)!.events)).toEqual(
-      new Set(['Accept', 'Route', 'ValidateBody', 'IsReplay', 'LoadFlags', 'ReadCircuit', 'CheckCircuit', 'CheckReadOnly', 'Dispatch', 'PrepareCreate', 'BuildNewItem', 'PutNewItem', 'QueueForRedrive', 'CountCircuitFailure', 'ShouldOpenCircuit', 'RouteQueued', 'SendToDeadLetterQueue', 'RecordQueued', 'RespondQueued', 'Done']),
+      new Set(['Accept', 'Route', 'ValidateBody', 'IsReplay', 'LoadFlags', 'ConsultCircuit', 'ReadCircuit', 'CheckCircuit', 'CheckReadOnly', 'Dispatch', 'PrepareCreate', 'BuildNewItem', 'PutNewItem', 'QueueForRedrive', 'CountCircuitFailure', 'ShouldOpenCircuit', 'RouteQueued', 'SendToDeadLetterQueue', 'RecordQueued', 'RespondQueued', 'Done']),
     );
     await eventually('the retries are counted', async () => expect(await page.getByText('retried 2×').first().isVisible()).toBe(true));
     await screenshot(page, 'execution-failed');

@@ -281,6 +281,21 @@ describe('while OPEN', () => {
     expect(watch.calls()).toBe(0);
   });
 
+  test('a circuit read that fails once is retried: the write goes through', async () => {
+    const circuitReads = onTable(GET_ITEM, CIRCUIT_TABLE, 'DynamoDB.InternalServerErrorException', 1);
+    const res = await run(orders, request(orders, 'POST', '', order(1)), {}, { [GET_ITEM]: circuitReads.handler });
+    expect(res.statusCode).toBe(201);
+    expect(circuitReads.calls()).toBe(2);
+  });
+
+  test('maintenance comes first: with readOnly on, a write says ReadOnlyMode while the circuit is OPEN, and the circuit is not read', async () => {
+    await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
+    const circuitReads = onTable(GET_ITEM, CIRCUIT_TABLE);
+    const res = await run(orders, request(orders, 'POST', '', order(1)), { readOnly: true }, { [GET_ITEM]: circuitReads.handler });
+    expect(res.body).toMatchObject({ status: 'queued', reason: 'ReadOnlyMode' });
+    expect(circuitReads.calls()).toBe(0);
+  });
+
   test('the circuitBreaker flag forces it: force "closed" writes through an OPEN circuit, force "open" queues with it CLOSED', async () => {
     await setCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
     expect((await run(orders, request(orders, 'POST', '', order(1)), { circuit: { force: 'closed' } })).statusCode).toBe(201);
