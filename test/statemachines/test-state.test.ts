@@ -96,6 +96,35 @@ describe('ValidateBody (the 422 branches)', () => {
   });
 });
 
+describe('ReservedAttribute', () => {
+  it('names the server-kept attributes the body sets', async () => {
+    const body = { customer: 'Ada', version: 3, requestToken: 'x', lastRequestAt: 1 };
+    const out = await testState('ReservedAttribute', { variables: { request: request({ body }), id: '' } });
+    expect(JSON.parse(out.inspectionData!.variables!).problem.detail).toMatch(/^The body sets version, requestToken, lastRequestAt: /);
+  });
+});
+
+describe('CheckPreconditions (If-Match: strong comparison, RFC 9110 §13.1.1)', () => {
+  const item = { orderId: { S: 'o-1' }, version: { N: '2' }, requestToken: { S: 'other' }, lastRequestAt: { N: '1600000000000' }, data: { S: '{}' } };
+  const cases: [string, string, unknown, string][] = [
+    ['the current strong tag matches', '"2"', item, 'BuildReplacement'],
+    ['one of a list matches', '"1", "2"', item, 'BuildReplacement'],
+    ['* matches an existing item', '*', item, 'BuildReplacement'],
+    ['a weak tag never matches, even of the current version', 'W/"2"', item, 'PreconditionFailed'],
+    ['a bare version is not an entity tag', '2', item, 'PreconditionFailed'],
+    ['another version fails', '"1"', item, 'PreconditionFailed'],
+    ['* on a missing item fails (412, not 404)', '*', null, 'PreconditionFailed'],
+    ['a tag on a missing item fails', '"1"', null, 'PreconditionFailed'],
+    ['* on a soft-deleted item fails', '*', { ...item, deletedAt: { S: '2024-01-01T00:00:00Z' } }, 'PreconditionFailed'],
+    ['no If-Match on a missing item is 404', '', null, 'NotFound'],
+  ];
+  it.each(cases)('%s', async (_name, ifMatch, current, next) => {
+    const over = { method: 'PUT', body: { customer: 'Ada' }, headers: { idempotencyKey: '', ifMatch, ifNoneMatch: '' } };
+    const out = await testState('CheckPreconditions', { variables: { request: request(over), id: 'o-1', current, token: 'req-1' } });
+    expect(out).toMatchObject({ status: 'SUCCEEDED', nextState: next });
+  });
+});
+
 describe('CompareIdempotencyKey', () => {
   const record = (over: Record<string, unknown> = {}) => ({
     fingerprint: { S: 'fp-1' },
