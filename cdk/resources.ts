@@ -9,6 +9,11 @@ export interface ResourceDeclaration {
   readonly key: string;
   /** JSON Schema (draft-04) of a full item; POST and PUT must match it, PATCH bodies match it without `required`. */
   readonly schema: object;
+  /**
+   * Accept properties the schema does not declare (default false: every object schema that does not set
+   * `additionalProperties` itself gets `additionalProperties: false`, so a typo is a 400, not stored data).
+   */
+  readonly allowUnknownProperties?: boolean;
 }
 
 /** Adding a resource is one entry here. */

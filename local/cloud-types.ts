@@ -1,6 +1,9 @@
+import type { KnownCredential } from './apigateway/sigv4';
 import type { ControllableClock } from './asl/clock';
+import type { LocalCognito } from './cognito/service';
 import type { LocalServices } from './services';
 import type { LocalCloudWatch } from './services/cloudwatch';
+import type { ExecutionLogs } from './stepfunctions/execution-logs';
 import type { StepFunctionsService } from './stepfunctions/service';
 
 export interface LocalCloudOptions {
@@ -14,6 +17,10 @@ export interface LocalCloudOptions {
   dataDir?: string;
   /** Keep everything in memory (tests, benchmarks). */
   inMemory?: boolean;
+  /** CDK context over cdk.json's, as `cdk synth -c key=value` (e.g. { stage: 'prod' }: docs/logging.md; { auth: 'none' }: docs/auth.md). */
+  context?: Record<string, unknown>;
+  /** The IAM credentials AWS_IAM methods accept (SigV4, docs/auth.md); default [{ accessKeyId: 'local', secretAccessKey: 'local' }]. */
+  credentials?: KnownCredential[];
   /** CloudFormation stack name (default 'CrudApi'). */
   stackName?: string;
   /** Run the template's EventBridge schedule rules (the redrive every 5 minutes). Default true. */
@@ -34,10 +41,12 @@ export interface LocalResource {
 }
 
 export interface LocalCloud {
-  /** The API's stage URL, e.g. http://127.0.0.1:3000/v1 (paths without the stage prefix work too). */
+  /** The API's stage URL, e.g. http://127.0.0.1:3000/v1. As on AWS, only paths under the stage serve the API: `/orders` answers 403 {"message":"Forbidden"}. */
   apiUrl: string;
   /** The AWS-compatible endpoint, e.g. http://127.0.0.1:4566: set AWS_ENDPOINT_URL to it. */
   endpointUrl: string;
+  /** The IAM credentials the API accepts when its methods are AWS_IAM (outputs.AuthMode 'iam'). */
+  credentials: KnownCredential[];
   /** The console page (executions, state machine graphs, DLQ redrive, flags), e.g. http://127.0.0.1:4566/console/. */
   consoleUrl: string;
   /** The stack outputs, resolved to local values (ApiUrl is apiUrl). */
@@ -51,8 +60,12 @@ export interface LocalCloud {
   warnings: string[];
   services: LocalServices;
   stepFunctions: StepFunctionsService;
+  /** The executions' CloudWatch Logs as their LoggingConfiguration writes them (level, includeExecutionData); under <dataDir>/logs too. */
+  executionLogs: ExecutionLogs;
   /** The template's alarms, evaluated every minute of the clock, and the metrics behind them (also on the endpoint's CloudWatch API). */
   cloudWatch: LocalCloudWatch;
+  /** The template's Cognito user pools and app clients (cognito-idp on the endpoint; tokens for the API's Cognito authorizer). */
+  cognito: LocalCognito;
   /**
    * The clock everything runs on: real time plus an offset. `await clock.advance(ms)` skips time: SQS messages
    * become visible or expire, retries and Wait states end, TTL items are swept, Lambdas see the new `Date`, and

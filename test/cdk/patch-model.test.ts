@@ -1,5 +1,6 @@
-import { mergePatchSchema } from '../../cdk/crud-resource';
-import { ModelRegistry } from '../../local/apigateway/models';
+import { closeObjects, itemModelSchema, mergePatchSchema, patchModelSchema } from '../../cdk/crud-resource';
+import { RESOURCES } from '../../cdk/resources';
+import { ModelRegistry, validateBody } from '../../local/apigateway/models';
 
 /** The merge-patch model builder on shapes the declared schemas do not have (yet); validated as the local API Gateway does. */
 const DRAFT_04 = 'http://json-schema.org/draft-04/schema#';
@@ -21,7 +22,7 @@ test('drops required, keeps the key and required attributes non-null, lets every
     },
     required: ['name'],
   });
-  expect(validate({})).toBe(true);
+  expect(validate({})).toBe(false); // an empty patch changes nothing: minProperties 1
   expect(validate({ count: null, tags: null })).toBe(true);
   expect(validate({ count: -1 })).toBe(false);
   expect(validate({ tags: 3 })).toBe(false);
@@ -75,4 +76,39 @@ test('nested values keep their schema: they are replaced whole, not merged', () 
   expect(validate({ address: { city: 'Leeds' } })).toBe(true);
   expect(validate({ address: { city: null } })).toBe(false);
   expect(validate({ address: {} })).toBe(false);
+});
+
+describe('unknown properties are refused by default', () => {
+  const thing = {
+    $schema: DRAFT_04,
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      lines: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' } } } },
+      meta: { type: 'object', properties: {}, additionalProperties: { type: 'string' } },
+      either: { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'string' }] },
+    },
+  };
+
+  test('every object schema without its own additionalProperties is closed, through properties and items; composites stay open', () => {
+    const closed = closeObjects(thing) as any;
+    expect(closed.additionalProperties).toBe(false);
+    expect(closed.properties.lines.items.additionalProperties).toBe(false);
+    expect(closed.properties.meta.additionalProperties).toEqual({ type: 'string' });
+    expect(closed.properties.either.anyOf[0]).not.toHaveProperty('additionalProperties');
+    expect(thing).not.toHaveProperty('additionalProperties'); // the declaration's schema is not changed
+  });
+
+  test('a declaration may allow them', () => {
+    expect(itemModelSchema({ name: 'things', key: 'thingId', schema: thing, allowUnknownProperties: true })).toBe(thing);
+    expect(itemModelSchema({ name: 'things', key: 'thingId', schema: thing })).toMatchObject({ additionalProperties: false });
+  });
+
+  test.each(RESOURCES.map((r) => [r.name, r] as const))('%s: POST/PUT and PATCH models refuse a typo and the workflow\'s bookkeeping names, naming them as API Gateway\'s validator does', (_name, declaration) => {
+    const models = new ModelRegistry({ Item: itemModelSchema(declaration), Patch: patchModelSchema(declaration, 'Patch') });
+    const report = validateBody(models, 'Patch', JSON.stringify({ custmer: 'typo', requestToken: 'x', lastRequestAt: 1, version: 3 }));
+    expect(report).toEqual(['object instance has properties which are not allowed by the schema: ["custmer","lastRequestAt","requestToken","version"]']);
+    expect(validateBody(models, 'Item', JSON.stringify({ custmer: 'typo' }))).toContain('object instance has properties which are not allowed by the schema: ["custmer"]');
+    expect(validateBody(models, 'Patch', '{}')).toEqual(['object has too few properties (found 0 but schema requires at least 1)']);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { MappingRequest, renderMappingTemplate } from '../../../local/apigateway/vtl';
 import { buildMethodResponse } from '../../../local/apigateway/selection';
+import { mappingTemplate } from '../../../cdk/api-templates';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:ItemsCrud';
 
@@ -212,5 +213,21 @@ describe('StartSyncExecution response template', () => {
       request: methodRequest('POST', null),
     });
     expect(response.statusCode).toBe(200);
+  });
+});
+
+describe("the app's response template (cdk/vtl/start-sync-execution.response.vtl)", () => {
+  const deployed = mappingTemplate('start-sync-execution.response.vtl');
+  const succeeded = (output: unknown) => methodRequest('GET', JSON.stringify({ status: 'SUCCEEDED', output: JSON.stringify(output) }));
+
+  test.each([204, 304])('a %i renders an empty result: no body, not a stray newline (content-length: 1)', (statusCode) => {
+    const result = renderMappingTemplate(deployed, succeeded({ statusCode, headers: { ETag: '"3"' }, body: '' }));
+    expect(result.body).toBe('');
+    expect(result.responseOverride.status).toBe(statusCode);
+  });
+
+  test('a body is copied out exactly, with nothing after it', () => {
+    const body = JSON.stringify({ orderId: 'o-1', note: 'a\nb' });
+    expect(renderMappingTemplate(deployed, succeeded({ statusCode: 200, headers: {}, body })).body).toBe(body);
   });
 });
