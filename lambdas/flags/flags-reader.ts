@@ -3,7 +3,7 @@ import {
   GetLatestConfigurationCommand,
   StartConfigurationSessionCommand,
 } from '@aws-sdk/client-appconfigdata';
-import { Flags, defaultFlags, parseFlagsData } from './definitions';
+import { LoadedFlags, loadFlags } from './definitions';
 
 export interface FlagsSource {
   applicationId: string;
@@ -22,7 +22,7 @@ export class FlagsUnavailableError extends Error {
 }
 
 export interface FlagsReading {
-  flags: Flags;
+  flags: LoadedFlags;
   /** Where the values came from, for logs and tests. */
   origin: FlagsOrigin;
 }
@@ -34,7 +34,7 @@ export interface FlagsReading {
  */
 export class FlagsReader {
   private token?: string;
-  private flags?: Flags;
+  private flags?: LoadedFlags;
   private nextPollAt = 0;
 
   constructor(
@@ -60,7 +60,7 @@ export class FlagsReader {
     }
   }
 
-  private async poll(): Promise<Flags> {
+  private async poll(): Promise<LoadedFlags> {
     if (!this.token) {
       const session = await this.client.send(
         new StartConfigurationSessionCommand({
@@ -77,7 +77,7 @@ export class FlagsReader {
     this.nextPollAt = this.now() + (latest.NextPollIntervalInSeconds ?? this.pollIntervalSeconds) * 1000;
     // An empty body means "unchanged since your last poll".
     const body = latest.Configuration && latest.Configuration.length > 0 ? Buffer.from(latest.Configuration).toString('utf8') : '';
-    if (body !== '') this.flags = parseFlagsData(JSON.parse(body));
-    return this.flags ?? defaultFlags();
+    if (body !== '') this.flags = loadFlags(JSON.parse(body));
+    return this.flags ?? loadFlags({});
   }
 }

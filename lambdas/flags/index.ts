@@ -1,6 +1,6 @@
 import { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';
 import { awsClientConfig } from '../shared/aws-client-config';
-import { Flags } from './definitions';
+import { LoadedFlags } from './definitions';
 import { FlagsReader } from './flags-reader';
 
 // Module scope: the session token and the cached flags survive across warm invocations.
@@ -10,8 +10,8 @@ const reader = new FlagsReader(new AppConfigDataClient(awsClientConfig()), {
   profileId: process.env.APPCONFIG_PROFILE_ID ?? '',
 });
 
-/** Invoked by each state machine's LoadFlags state (writes only); returns the flags as booleans, or fails with FlagsUnavailable. */
-export async function handler(): Promise<Flags> {
+/** Invoked by each state machine's LoadFlags state (writes only); returns the flags as booleans and the circuit settings, or fails with FlagsUnavailable. */
+export async function handler(): Promise<LoadedFlags> {
   const { flags, origin } = await reader.read();
   if (origin !== 'cache') console.log(JSON.stringify({ message: 'flags loaded', origin, flags }));
   return flags;

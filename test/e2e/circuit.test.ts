@@ -75,3 +75,25 @@ test('automatic: throttles on the table put its alarm in ALARM; EventBridge star
   expect(res.json.reason).toBe('CircuitOpen');
   cloud.services.faults.clear();
 });
+
+test("settings at runtime: the circuitBreaker flag's attributes, changed in AppConfig, reach the breaker without a redeploy", async () => {
+  await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: { pk: { S: 'circuit#orders#writes' } } });
+  const endpoint = cloud.endpointUrl;
+  const set = await fetch(`${endpoint}/_local/appconfig/flags`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ flag: 'circuitBreaker', attributes: { failureThreshold: 2, coolDownSeconds: 120 } }),
+  });
+  expect(set.status).toBe(200);
+  // The flags Lambda polls AppConfig at most every 15 s.
+  await cloud.clock.advance(16_000);
+  cloud.services.faults.add({ service: 'dynamodb', table: resourceOf(cloud, 'orders').tableName, error: 'InternalServerError' });
+  for (const n of [31, 32]) expect((await api.post('/orders', orders.sample(n))).status).toBe(202);
+  expect(await circuit()).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '120' } });
+  cloud.services.faults.clear();
+  await fetch(`${endpoint}/_local/appconfig/flags`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ flag: 'circuitBreaker', attributes: { failureThreshold: 5, coolDownSeconds: 30 } }),
+  });
+});

@@ -1,8 +1,14 @@
 import { AppConfigDataClient, BadRequestException, GetLatestConfigurationCommand, StartConfigurationSessionCommand } from '@aws-sdk/client-appconfigdata';
-import { featureFlagsDocument } from '../../lambdas/flags/definitions';
+import { Flags, defaultCircuitAttributes, featureFlagsDocument } from '../../lambdas/flags/definitions';
 import { FlagsReader } from '../../lambdas/flags/flags-reader';
 import { FakeAppConfigData, startFakeAppConfigData } from '../helpers/fake-appconfigdata';
 import { LOCAL_CLIENT_CONFIG } from '../helpers/http-server';
+
+/** What the reader answers for these flag values with the circuit breaker at its defaults. */
+const loaded = (values: Partial<Flags>) => {
+  const flags = { readOnly: false, softDelete: false, publishEvents: false, circuitBreaker: true, ...values };
+  return { ...flags, circuit: { enabled: flags.circuitBreaker, ...defaultCircuitAttributes() } };
+};
 
 const SOURCE = { applicationId: 'crud-api', environmentId: 'live', profileId: 'feature-flags' };
 
@@ -29,7 +35,7 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
   test('the first read starts a session and fetches the flags', async () => {
     const reading = await newReader().read();
 
-    expect(reading).toEqual({ origin: 'appconfig', flags: { readOnly: true, softDelete: false, publishEvents: false } });
+    expect(reading).toEqual({ origin: 'appconfig', flags: loaded({ readOnly: true }) });
     expect(fake.count('StartConfigurationSession')).toBe(1);
     expect(fake.count('GetLatestConfiguration')).toBe(1);
     expect(JSON.parse(fake.server.requests[0].body)).toEqual({
@@ -48,7 +54,7 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
     clock += 14_999;
     const reading = await reader.read();
 
-    expect(reading).toEqual({ origin: 'cache', flags: { readOnly: true, softDelete: false, publishEvents: false } });
+    expect(reading).toEqual({ origin: 'cache', flags: loaded({ readOnly: true }) });
     expect(requestCount()).toBe(before);
   });
 
@@ -75,7 +81,7 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
     const poll = fake.server.requests.at(-1)!;
     expect(poll.url).toContain('configuration_token=token-2');
     expect(poll.reply).toMatchObject({ status: 200, body: '' });
-    expect(reading).toEqual({ origin: 'appconfig', flags: { readOnly: true, softDelete: false, publishEvents: false } });
+    expect(reading).toEqual({ origin: 'appconfig', flags: loaded({ readOnly: true }) });
   });
 
   test('a flag toggled on the server is seen after the interval, not before', async () => {
@@ -87,7 +93,7 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
     expect((await reader.read()).flags.readOnly).toBe(true);
 
     clock += 10_000;
-    expect(await reader.read()).toEqual({ origin: 'appconfig', flags: { readOnly: false, softDelete: true, publishEvents: false } });
+    expect(await reader.read()).toEqual({ origin: 'appconfig', flags: loaded({ softDelete: true }) });
   });
 
   test("the server's Next-Poll-Interval-In-Seconds decides when to poll next", async () => {
@@ -115,7 +121,7 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
     clock += 15_000;
     const reading = await reader.read();
 
-    expect(reading).toEqual({ origin: 'stale-cache', flags: { readOnly: true, softDelete: false, publishEvents: false } });
+    expect(reading).toEqual({ origin: 'stale-cache', flags: loaded({ readOnly: true }) });
   });
 
   test('a rejected token serves stale flags, and the next poll starts a new session', async () => {
@@ -129,8 +135,18 @@ describe('FlagsReader against an AppConfigData endpoint', () => {
     clock += 15_000;
     const reading = await reader.read();
 
-    expect(reading).toEqual({ origin: 'appconfig', flags: { readOnly: false, softDelete: false, publishEvents: true } });
+    expect(reading).toEqual({ origin: 'appconfig', flags: loaded({ publishEvents: true }) });
     expect(fake.count('StartConfigurationSession')).toBe(2);
+  });
+
+  test("the circuitBreaker flag's attributes are the circuit settings; a value outside its constraints keeps its default", async () => {
+    const reader = newReader();
+    await reader.read();
+    fake.deploy(featureFlagsDocument({ circuitBreaker: false }, { failureThreshold: 2, coolDownSeconds: 0, force: 'open' }));
+    clock += 15_000;
+    const { flags } = await reader.read();
+    expect(flags.circuitBreaker).toBe(false);
+    expect(flags.circuit).toEqual({ enabled: false, failureThreshold: 2, windowSeconds: 60, coolDownSeconds: 30, maxCoolDownSeconds: 300, force: 'open' });
   });
 });
 
@@ -141,7 +157,7 @@ describe('the fake AppConfigData endpoint', () => {
       new StartConfigurationSessionCommand({ ApplicationIdentifier: 'a', EnvironmentIdentifier: 'e', ConfigurationProfileIdentifier: 'p' }),
     );
     const first = await client.send(new GetLatestConfigurationCommand({ ConfigurationToken: InitialConfigurationToken }));
-    expect(JSON.parse(Buffer.from(first.Configuration!).toString('utf8'))).toEqual({ readOnly: { enabled: true }, softDelete: { enabled: false }, publishEvents: { enabled: false } });
+    expect(JSON.parse(Buffer.from(first.Configuration!).toString('utf8'))).toMatchObject({ readOnly: { enabled: true }, softDelete: { enabled: false }, publishEvents: { enabled: false }, circuitBreaker: { enabled: true, failureThreshold: 5 } });
     expect(first.NextPollIntervalInSeconds).toBe(15);
 
     await expect(client.send(new GetLatestConfigurationCommand({ ConfigurationToken: InitialConfigurationToken }))).rejects.toBeInstanceOf(BadRequestException);
@@ -168,7 +184,7 @@ describe('the flags Lambda handler', () => {
       jest.isolateModules(() => {
         handler = require('../../lambdas/flags/index').handler;
       });
-      expect(await handler()).toEqual({ readOnly: true, softDelete: false, publishEvents: false });
+      expect(await handler()).toEqual(loaded({ readOnly: true }));
       expect(JSON.parse(fake.server.requests[0].body)).toMatchObject({ ApplicationIdentifier: 'crud-api', EnvironmentIdentifier: 'live' });
     } finally {
       process.env = saved;

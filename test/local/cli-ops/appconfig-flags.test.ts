@@ -31,7 +31,7 @@ describe('reading the deployed flags', () => {
       ],
     });
     const state = await getFlags(client, AT);
-    expect(state.values).toEqual({ readOnly: true, softDelete: false, publishEvents: false });
+    expect(state.values).toEqual({ readOnly: true, softDelete: false, publishEvents: false, circuitBreaker: true });
     expect(state.source).toBe('AppConfig app1234/env5678/prof9012 version 2 (deployment 2, BAKING)');
     expect(calls.find((c) => c.command === 'ListDeploymentsCommand')!.input).toMatchObject({ ApplicationId: 'app1234', EnvironmentId: 'env5678' });
     expect(calls.find((c) => c.command === 'GetHostedConfigurationVersionCommand')!.input).toEqual({ ApplicationId: 'app1234', ConfigurationProfileId: 'prof9012', VersionNumber: 2 });

@@ -123,13 +123,13 @@ describe('--aws flags: the AppConfig control plane with the ids of the stack out
     const deploy = appConfig.calls.find((c) => c.command === 'StartDeploymentCommand')!.input;
     expect(deploy).toMatchObject({ ApplicationId: 'app1234', EnvironmentId: 'env5678', ConfigurationProfileId: 'prof9012', ConfigurationVersion: '2', DeploymentStrategyId: 'AppConfig.AllAtOnce' });
 
-    expect(await aws(['--json', 'flags', 'get'], sdk)).toMatchObject({ code: EXIT.OK, json: { flags: { readOnly: true, softDelete: false, publishEvents: false } } });
+    expect(await aws(['--json', 'flags', 'get'], sdk)).toMatchObject({ code: EXIT.OK, json: { flags: { readOnly: true, softDelete: false, publishEvents: false, circuitBreaker: true } } });
   });
 
   test('an unknown flag is refused before any AWS call (exit 2)', async () => {
     const appConfig = fakeAppConfig({ versions: {}, deployments: [] });
     const result = await aws(['flags', 'set', 'maintenance=true'], clients({ appConfig: appConfig.client }));
-    expect(result).toMatchObject({ code: EXIT.USAGE, stderr: 'error: Unknown flag "maintenance"; known flags: readOnly, softDelete, publishEvents\n' });
+    expect(result).toMatchObject({ code: EXIT.USAGE, stderr: 'error: Unknown flag "maintenance"; known flags: readOnly, softDelete, publishEvents, circuitBreaker\n' });
     expect(appConfig.calls).toEqual([]);
   });
 });

@@ -248,14 +248,14 @@ describe('feature flags', () => {
     expect(on.stdout).toMatch(/^softDelete=true \(was false\): configuration version \d+ deployed \(deployment \d+, COMPLETE\)\./);
     const served: any = await (await fetch(`${cloud.endpointUrl}/_local/appconfig/flags`)).json();
     expect(served.values.softDelete).toMatchObject({ enabled: true });
-    expect((await cli('--json', 'flags', 'get')).json.flags).toEqual({ readOnly: false, softDelete: true, publishEvents: false });
+    expect((await cli('--json', 'flags', 'get')).json.flags).toEqual({ readOnly: false, softDelete: true, publishEvents: false, circuitBreaker: true });
     expect((await cli('flags', 'set', 'softDelete=false')).code).toBe(EXIT.OK);
     expect((await cli('--json', 'flags', 'get', 'softDelete')).json).toMatchObject({ flag: 'softDelete', enabled: false });
   });
 
   test('an unknown flag or a bad value is a usage error (exit 2) naming the known flags', async () => {
     const unknown = await cli('flags', 'set', 'maintenance=true');
-    expect(unknown).toMatchObject({ code: EXIT.USAGE, stdout: '', stderr: 'error: Unknown flag "maintenance"; known flags: readOnly, softDelete, publishEvents\n' });
+    expect(unknown).toMatchObject({ code: EXIT.USAGE, stdout: '', stderr: 'error: Unknown flag "maintenance"; known flags: readOnly, softDelete, publishEvents, circuitBreaker\n' });
     expect(await cli('flags', 'get', 'maintenance')).toMatchObject({ code: EXIT.USAGE });
     expect(await cli('flags', 'set', 'readOnly')).toMatchObject({ code: EXIT.USAGE, stderr: expect.stringContaining('Expected <name>=<true|false>') });
     expect(await cli('flags', 'set', 'readOnly=on')).toMatchObject({ code: EXIT.USAGE });

@@ -232,6 +232,7 @@ describe('live stream and flags', () => {
         ['readOnly', false, 'effective'],
         ['softDelete', false, 'effective'],
         ['publishEvents', false, 'effective'],
+        ['circuitBreaker', true, 'effective'],
       ]);
       const put = await postJson(api('flags'), { flag: 'publishEvents', enabled: true }, 'PUT');
       expect(put.status).toBe(200);
