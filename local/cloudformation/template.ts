@@ -4,6 +4,7 @@
  * (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, pseudo parameters). Anything it cannot
  * resolve throws with the resource and function named, never resolves silently to garbage.
  */
+import { createHash } from 'node:crypto';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -293,6 +294,24 @@ export class ResolvedTemplate {
         return { ref: shortId(logicalId), attributes: { ApplicationId: shortId(logicalId), EnvironmentId: shortId(logicalId), ConfigurationProfileId: shortId(logicalId) } };
       case 'AWS::AppConfig::HostedConfigurationVersion':
         return { ref: '1', attributes: { VersionNumber: '1' } };
+      case 'AWS::ApiGateway::Authorizer':
+        return { ref: shortId(logicalId), attributes: { AuthorizerId: shortId(logicalId) } };
+      case 'AWS::ApiGateway::ApiKey':
+        return { ref: stableId(`${this.stackName}/${logicalId}`, 10, LOWER_ALNUM), attributes: { APIKeyId: stableId(`${this.stackName}/${logicalId}`, 10, LOWER_ALNUM) } };
+      case 'AWS::ApiGateway::UsagePlan':
+        return { ref: shortId(logicalId), attributes: { Id: shortId(logicalId) } };
+      case 'AWS::ApiGateway::UsagePlanKey':
+        return { ref: shortId(logicalId), attributes: { Id: shortId(logicalId) } };
+      case 'AWS::Cognito::UserPool': {
+        // `<region>_<9 characters>`, the same on every start so that tokens and users outlive a restart.
+        const id = `${region}_${stableId(`${this.stackName}/${logicalId}`, 9, ALNUM)}`;
+        const issuer = `${endpoint}/${id}`;
+        return { ref: id, attributes: { UserPoolId: id, Arn: arn('cognito-idp', `userpool/${id}`), ProviderName: issuer.replace(/^https?:\/\//, ''), ProviderURL: issuer } };
+      }
+      case 'AWS::Cognito::UserPoolClient': {
+        const id = stableId(`${this.stackName}/${logicalId}`, 26, LOWER_ALNUM);
+        return { ref: id, attributes: { ClientId: id, Name: String(this.resolve(props.ClientName, logicalId) ?? id), ClientSecret: stableId(`${this.stackName}/${logicalId}/secret`, 51, LOWER_ALNUM) } };
+      }
       default:
         return { ref: generated, attributes: { Arn: arn('local', generated) } };
     }
@@ -303,6 +322,21 @@ function describe(value: unknown): string {
   if (value === NO_VALUE) return 'AWS::NoValue';
   if (value === undefined) return 'nothing';
   return Array.isArray(value) ? `the list ${JSON.stringify(value)}` : JSON.stringify(value);
+}
+
+const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const LOWER_ALNUM = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A stable id of `length` characters of `alphabet` derived from `seed` (Cognito pool and client ids, API key ids). */
+export function stableId(seed: string, length: number, alphabet: string): string {
+  let out = '';
+  for (let round = 0; out.length < length; round++) {
+    for (const byte of createHash('sha256').update(`${seed}#${round}`).digest()) {
+      if (out.length === length) break;
+      out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
 }
 
 /** A stable 7-character lowercase id, like API Gateway's and AppConfig's generated ids. */
