@@ -27,11 +27,6 @@ export const ACCEPTED_FINDINGS: { id: string; reason: string }[] = [
     reason: 'Reading configuration of our own AppConfig environment (grantReadConfig); the profile id is only known at deploy time.',
   },
   {
-    id: 'AwsSolutions-APIG4',
-    reason: 'Public sample API: authorization is deployment-specific (Cognito, IAM or a Lambda authorizer); docs/architecture.md says where to add it.',
-  },
-  { id: 'AwsSolutions-COG4', reason: 'No Cognito user pool in this sample; see AwsSolutions-APIG4.' },
-  {
     id: 'AwsSolutions-APIG3',
     reason: 'WAF web ACLs are account-wide infrastructure; stage throttling limits abuse here. docs/architecture.md shows how to attach one.',
   },
@@ -39,8 +34,9 @@ export const ACCEPTED_FINDINGS: { id: string; reason: string }[] = [
   { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },
 ];
 
-export function suppressJustifiedFindings(stack: Stack): void {
-  for (const finding of ACCEPTED_FINDINGS) {
+/** `extra`: the findings the chosen auth mode accepts (cdk/auth.ts AUTH_ACCEPTED_FINDINGS). */
+export function suppressJustifiedFindings(stack: Stack, extra: readonly { id: string; reason: string }[] = []): void {
+  for (const finding of [...ACCEPTED_FINDINGS, ...extra]) {
     for (const id of new Set([finding.id, withStackEnv(stack, finding.id)])) Validations.of(stack).acknowledge({ ...finding, id });
   }
 }

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { gatewayProblemTemplate } from './api-templates';
+import { ApiAuth, AUTH_ACCEPTED_FINDINGS, AuthMode, authGatewayProblems, authModeOf } from './auth';
 import { CrudResource } from './crud-resource';
 import { FeatureFlags } from './feature-flags';
 import { suppressJustifiedFindings } from './nag-suppressions';
@@ -17,6 +18,8 @@ export interface CrudApiStackProps extends StackProps {
   readonly resources?: readonly ResourceDeclaration[];
   /** Stage name, the first path segment of every URL (default "v1"). */
   readonly stageName?: string;
+  /** Who may call the API (cdk/auth.ts): context `auth`, default 'iam'; 'none' is an explicit opt-in. */
+  readonly auth?: AuthMode;
 }
 
 /**
@@ -27,7 +30,6 @@ export interface CrudApiStackProps extends StackProps {
 const GATEWAY_PROBLEMS: [apigw.ResponseType, string, number | undefined, string][] = [
   [apigw.ResponseType.BAD_REQUEST_BODY, 'Bad Request', 400, '$context.error.messageString'],
   [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'Bad Request', 400, '$context.error.messageString'],
-  [apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'Not Found', 404, '"No route for $context.httpMethod $context.path"'],
   [apigw.ResponseType.REQUEST_TOO_LARGE, 'Payload Too Large', 413, '$context.error.messageString'],
   [apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, 'Unsupported Media Type', 415, '"Send application/json"'],
   [apigw.ResponseType.THROTTLED, 'Too Many Requests', 429, '$context.error.messageString'],
@@ -45,6 +47,7 @@ export class CrudApiStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly requests: RequestRecords;
   readonly circuits: CircuitBreaker;
+  readonly auth: ApiAuth;
 
   constructor(scope: Construct, id: string, props: CrudApiStackProps = {}) {
     super(scope, id, props);
@@ -53,7 +56,10 @@ export class CrudApiStack extends Stack {
     if (new Set(names).size !== names.length) throw new Error(`Resource names must be unique, got ${names.join(', ')}`);
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.auth = new ApiAuth(this, 'Auth', { mode: authModeOf(this, props.auth) });
     this.api = new apigw.RestApi(this, 'Api', {
+      // Every method is authorized this way unless it says otherwise (CORS preflights stay anonymous, as on AWS).
+      defaultMethodOptions: this.auth.defaultMethodOptions,
       description: 'Storage-first CRUD API: every method starts a synchronous Express execution',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
@@ -76,7 +82,7 @@ export class CrudApiStack extends Stack {
         exposeHeaders: ['ETag', 'Location', 'X-Request-Id', 'X-Execution-Arn', 'Retry-After'],
       },
     });
-    for (const [type, title, status, detail] of GATEWAY_PROBLEMS) {
+    for (const [type, title, status, detail] of [...GATEWAY_PROBLEMS, ...authGatewayProblems(this.auth.mode)]) {
       this.api.addGatewayResponse(`Problem${type.responseType}`, {
         type,
         statusCode: status === undefined ? undefined : String(status),
@@ -117,6 +123,6 @@ export class CrudApiStack extends Stack {
     new CfnOutput(this, 'FlagsApplicationId', { value: this.flags.application.applicationId });
     new CfnOutput(this, 'FlagsEnvironmentId', { value: this.flags.environment.environmentId });
     new CfnOutput(this, 'FlagsProfileId', { value: this.flags.configuration.configurationProfileId });
-    suppressJustifiedFindings(this);
+    suppressJustifiedFindings(this, AUTH_ACCEPTED_FINDINGS[this.auth.mode]);
   }
 }

@@ -252,7 +252,11 @@ describe('API', () => {
   test.each([
     ['BAD_REQUEST_BODY', '400'],
     ['BAD_REQUEST_PARAMETERS', '400'],
-    ['MISSING_AUTHENTICATION_TOKEN', '404'],
+    ['MISSING_AUTHENTICATION_TOKEN', '403'],
+    ['INVALID_SIGNATURE', '403'],
+    ['EXPIRED_TOKEN', '403'],
+    ['ACCESS_DENIED', '403'],
+    ['UNAUTHORIZED', '401'],
     ['REQUEST_TOO_LARGE', '413'],
     ['UNSUPPORTED_MEDIA_TYPE', '415'],
     ['THROTTLED', '429'],
