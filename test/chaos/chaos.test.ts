@@ -31,7 +31,6 @@ const D3 =
   'D3: a write whose Task timed out although the call landed, then queued (its retries failed): answered 202 while stored; once the client ' +
   'has deleted the item, its replay records "rejected" (404) although it was applied (later answers then show one version more than the ' +
   'records account for: "answer-mismatch"), or a POST creates the deleted item again.';
-const D4 = 'D4: the same landed write, when the DLQ cannot be reached either, is answered 503 "nothing was written" although it was stored.';
 
 /** Per check: the failure kinds a known defect produces (local/chaos/verify.ts names them). */
 const KNOWN: Record<string, { kinds: string[]; defect: string }> = {
@@ -39,7 +38,6 @@ const KNOWN: Record<string, { kinds: string[]; defect: string }> = {
   table: { kinds: ['applied-although-rejected'], defect: `${D2} / ${D3}` },
   'exactly-once': { kinds: ['applied-twice-or-out-of-order'], defect: `${D2} / ${D3}` },
   stored: { kinds: ['deleted-item-back'], defect: `${D2} / ${D3}` },
-  'not-stored': { kinds: ['stored-after-503'], defect: D4 },
   answers: { kinds: ['answer-mismatch'], defect: D3 },
 };
 

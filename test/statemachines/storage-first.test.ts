@@ -715,6 +715,35 @@ describe('request records: a queued write is recorded, and its replays complete 
   });
 });
 
+describe('the dead-letter queue unreachable too: 503, and the answer says whether the write may have landed', () => {
+  const SEND = 'arn:aws:states:::sqs:sendMessage';
+  const sqsDown: Record<string, TaskHandler> = {
+    [SEND]: async () => {
+      throw new TaskError('SQS.InternalError', 'injected by the test');
+    },
+  };
+
+  test('after a failed data call: "may or may not have been applied", retry with the same key', async () => {
+    const put = onTable(PUT_ITEM, orders.table, 'DynamoDB.InternalServerErrorException');
+    const response = await run(orders, request(orders, 'POST', '', order()), {}, { ...sqsDown, [PUT_ITEM]: put.handler });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['Retry-After']).toBeDefined();
+    expect(response.body.detail).toMatch(/may or may not have been applied.*same Idempotency-Key/);
+    expect(response.body.detail).not.toMatch(/nothing was written/);
+  });
+
+  test('stopped before any data call (flags unavailable): "nothing was written"', async () => {
+    const lambda = flagsLambda(() => {
+      throw new TaskError('FlagsUnavailable', 'No feature flags known');
+    });
+    const data = watchTable(orders.table);
+    const response = await run(orders, request(orders, 'POST', '', order()), {}, { ...sqsDown, ...lambda.faults, ...data.faults });
+    expect(response.statusCode).toBe(503);
+    expect(response.body.detail).toMatch(/nothing was written/);
+    expect(data.calls()).toBe(0);
+  });
+});
+
 describe('feature flags: writes never run on unknown flags, reads never load them', () => {
   test.each([
     ['FlagsUnavailable', () => new TaskError('FlagsUnavailable', 'No feature flags known and AppConfig failed')],
