@@ -279,7 +279,11 @@ function jsonType(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
-/** One validation report line, phrased like fge json-schema-validator (the validator behind AWS models). */
+/**
+ * The validation report, phrased as fge json-schema-validator (the validator behind AWS models) words it: its
+ * messages bundle, e.g. `object has missing required properties (["a","b"])`, `object instance has properties
+ * which are not allowed by the schema: ["x"]`. Like AWS's report, a line does not say where in the body it is.
+ */
 function describe(errors: ErrorObject[]): string[] {
   const lines: string[] = [];
   const requiredByPath = new Map<string, string[]>();
@@ -320,13 +324,13 @@ function describe(errors: ErrorObject[]): string[] {
         lines.push(`numeric instance is greater than the required maximum (maximum: ${p.limit}, found: ${data})`);
         break;
       case 'exclusiveMaximum':
-        lines.push(`numeric instance is not lower than the required maximum (maximum: ${p.limit}, found: ${data})`);
+        lines.push(`numeric instance is not strictly lower than the required maximum ${p.limit}`);
         break;
       case 'minimum':
         lines.push(`numeric instance is lower than the required minimum (minimum: ${p.limit}, found: ${data})`);
         break;
       case 'exclusiveMinimum':
-        lines.push(`numeric instance is not greater than the required minimum (minimum: ${p.limit}, found: ${data})`);
+        lines.push(`numeric instance is not strictly greater than the required minimum ${p.limit}`);
         break;
       case 'maxLength':
         lines.push(`string ${JSON.stringify(data)} is too long (length: ${String(data).length}, maximum allowed: ${p.limit})`);
@@ -346,11 +350,14 @@ function describe(errors: ErrorObject[]): string[] {
       case 'uniqueItems':
         lines.push('array must not contain duplicate elements');
         break;
-      case 'format':
-        lines.push(`string ${JSON.stringify(data)} is invalid against requested format "${p.format}"`);
+      case 'format': {
+        const what: Record<string, string> = { email: 'a valid email address', hostname: 'a valid hostname', ipv4: 'a valid IPv4 address', ipv6: 'a valid IPv6 address', uri: 'a valid URI' };
+        const format = String(p.format);
+        lines.push(what[format] ? `string ${JSON.stringify(data)} is not ${what[format]}` : `string ${JSON.stringify(data)} is invalid against requested date format(s) ${format}`);
         break;
+      }
       case 'multipleOf':
-        lines.push(`numeric instance is not a multiple of ${p.multipleOf}`);
+        lines.push(`remainder of division is not zero (${data} / ${p.multipleOf})`);
         break;
       case 'maxProperties':
         lines.push(`object has too many properties (found ${Object.keys(data as object).length} but schema requires at most ${p.limit})`);
@@ -358,11 +365,13 @@ function describe(errors: ErrorObject[]): string[] {
       case 'minProperties':
         lines.push(`object has too few properties (found ${Object.keys(data as object).length} but schema requires at least ${p.limit})`);
         break;
-      case 'oneOf':
-        lines.push('instance failed to match exactly one schema');
+      case 'oneOf': {
+        const passing = (p as { passingSchemas?: number[] | null }).passingSchemas;
+        lines.push(`instance failed to match exactly one schema (matched ${passing ? passing.length : 0} out of ${(e.schema as unknown[]).length})`);
         break;
+      }
       case 'anyOf':
-        lines.push('instance failed to match at least one required schema');
+        lines.push(`instance failed to match at least one required schema among ${(e.schema as unknown[]).length}`);
         break;
       case 'not':
         lines.push('instance matched a schema which it should not have');

@@ -5,6 +5,7 @@ import {
   draft04ToDraft07,
   methodRequestSpecFromTemplate,
   missingRequiredParameters,
+  validateBody,
   validateRequest,
 } from '../../../local/apigateway/models';
 import { GatewayResponseError, renderGatewayResponse } from '../../../local/apigateway/gateway-responses';
@@ -130,6 +131,28 @@ describe('request body', () => {
       BAD_REQUEST_BODY: { responseTemplates: { 'application/json': '{"message": $context.error.messageString, "detail": "$context.error.validationErrorString"}' } },
     });
     expect(response.body.startsWith('{"message": "Invalid request body", "detail": "[object instance has properties')).toBe(true);
+  });
+
+  test("the rules' lines use fge json-schema-validator's messages", () => {
+    const rules = new ModelRegistry({
+      Rules: {
+        type: 'object',
+        minProperties: 1,
+        properties: {
+          n: { type: 'number', exclusiveMaximum: true, maximum: 10, multipleOf: 2 },
+          one: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+          any: { anyOf: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }] },
+          email: { type: 'string', format: 'email' },
+        },
+      },
+    });
+    const report = (body: unknown) => validateBody(rules, 'Rules', JSON.stringify(body));
+    expect(report({})).toEqual(['object has too few properties (found 0 but schema requires at least 1)']);
+    expect(report({ n: 10 })).toEqual(['numeric instance is not strictly lower than the required maximum 10']);
+    expect(report({ n: 3 })).toEqual(['remainder of division is not zero (3 / 2)']);
+    expect(report({ one: null })).toContain('instance failed to match exactly one schema (matched 0 out of 2)');
+    expect(report({ any: null })).toContain('instance failed to match at least one required schema among 3');
+    expect(report({ email: 'nope' })).toEqual(['string "nope" is not a valid email address']);
   });
 
   test('the model is chosen by Content-Type, then $default, then the built-in Empty model (an object)', () => {
