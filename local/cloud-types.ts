@@ -1,4 +1,5 @@
 import type { KnownCredential } from './apigateway/sigv4';
+import type { KnownCredential } from './apigateway/sigv4';
 import type { ControllableClock } from './asl/clock';
 import type { LocalCognito } from './cognito/service';
 import type { LocalServices } from './services';
@@ -17,6 +18,8 @@ export interface LocalCloudOptions {
   dataDir?: string;
   /** Keep everything in memory (tests, benchmarks). */
   inMemory?: boolean;
+  /** The IAM credentials AWS_IAM methods accept (SigV4, docs/auth.md); default [{ accessKeyId: 'local', secretAccessKey: 'local' }]. */
+  credentials?: KnownCredential[];
   /** CDK context over cdk.json's, as `cdk synth -c key=value` (e.g. { stage: 'prod' }: docs/logging.md; { auth: 'none' }: docs/auth.md). */
   context?: Record<string, unknown>;
   /** The IAM credentials AWS_IAM methods accept (SigV4, docs/auth.md); default [{ accessKeyId: 'local', secretAccessKey: 'local' }]. */
@@ -45,6 +48,8 @@ export interface LocalCloud {
   apiUrl: string;
   /** The AWS-compatible endpoint, e.g. http://127.0.0.1:4566: set AWS_ENDPOINT_URL to it. */
   endpointUrl: string;
+  /** The IAM credentials the API accepts when its methods are AWS_IAM (outputs.AuthMode 'iam'). */
+  credentials: KnownCredential[];
   /** The IAM credentials the API accepts when its methods are AWS_IAM (outputs.AuthMode 'iam'). */
   credentials: KnownCredential[];
   /** The console page (executions, state machine graphs, DLQ redrive, flags), e.g. http://127.0.0.1:4566/console/. */

@@ -23,6 +23,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../cdk/paths';
 import { RestApi } from './apigateway/rest-api';
+import { sigv4Authorizer } from './apigateway/sigv4';
+import { LOCAL_CREDENTIALS } from './auth/sign-request';
 import { ControllableClock } from './asl/clock';
 import { setJsonataTimeSource } from './asl/jsonata';
 import { RunningApiServer, startApiServer } from './apigateway/server';
@@ -71,6 +73,7 @@ const HANDLED_ELSEWHERE = new Set([
   'AWS::ApiGateway::GatewayResponse',
   'AWS::ApiGateway::Deployment',
   'AWS::ApiGateway::Stage',
+  'AWS::ApiGateway::Authorizer',
   'AWS::CDK::Metadata',
 ]);
 const APPCONFIG_ORDER = [
@@ -98,6 +101,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (claim) cleanups.push(() => claim.release());
     const synth = synthesizeApp(SYNTH_CACHE, stackName);
     const clock = options.clock ?? new ControllableClock();
+    const credentials = options.credentials ?? [{ ...LOCAL_CREDENTIALS }];
     // The workflows' $now()/$millis() (timestamps, the retry-budget guard) follow the same clock.
     setJsonataTimeSource(() => clock.now().getTime());
     cleanups.push(() => setJsonataTimeSource(Date.now));
@@ -264,7 +268,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const apis = template.resourcesOfType('AWS::ApiGateway::RestApi');
     if (apis.length > 1) warnings.push(`${apis.slice(1).map((a) => a.logicalId).join(', ')}: only the first REST API is served`);
     if (apis.length > 0) {
-      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now() });
+      // AWS_IAM methods verify SigV4 against the credentials the cloud prints (default local/local).
+      const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => clock.now() });
+      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam } });
       warnings.push(...api.unsupported);
       apiServer = await startApiServer({
         api,
@@ -315,6 +321,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       apiUrl,
       endpointUrl: endpoint.url,
+      credentials,
       consoleUrl,
       outputs,
       resources,

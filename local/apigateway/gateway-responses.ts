@@ -104,6 +104,8 @@ export class GatewayResponseError extends Error {
     message?: string,
     /** `$context.error.validationErrorString` (request validation details). */
     readonly validationErrorString?: string,
+    /** The x-amzn-ErrorType header when it is not the type's usual one (IncompleteSignatureException under MISSING_AUTHENTICATION_TOKEN). */
+    readonly errorType?: string,
   ) {
     super(message ?? DEFAULT_GATEWAY_RESPONSES[responseType].message);
     this.name = 'GatewayResponseError';
@@ -281,6 +283,6 @@ export function renderGatewayResponse(
   if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = contentType;
   headers['x-amzn-RequestId'] = request.requestId;
   if (request.extendedRequestId) headers['x-amz-apigw-id'] = request.extendedRequestId;
-  headers['x-amzn-ErrorType'] = defaults.errorType;
+  headers['x-amzn-ErrorType'] = err.errorType ?? defaults.errorType;
   return { statusCode, headers, body };
 }

@@ -16,6 +16,7 @@ import {
   gatewayResponsesFromTemplate,
   renderGatewayResponse,
 } from './gateway-responses';
+import { AuthorizerSpec, Authorizers, MethodAuthorization, methodAuthorization } from './authorization';
 import { MethodRequestSpec, ModelRegistry, methodRequestSpecFromTemplate, validateRequest } from './models';
 import { IntegrationResponse, IntegrationResult, PassthroughBehavior, buildMethodResponse, selectRequestTemplate } from './selection';
 import { MappingContext, MappingRequest, MappingTemplateError, formatRequestTime, renderMappingTemplate } from './vtl';
@@ -54,6 +55,7 @@ interface Method {
   resourceId: string;
   resourcePath: string;
   spec: MethodRequestSpec;
+  authorization: MethodAuthorization;
   integration: {
     type: string;
     uri?: string;
@@ -86,7 +88,13 @@ export class RestApi {
     readonly logicalId: string,
     private readonly callAwsAction: AwsActionCaller,
     /** The clock of $context.requestTime / requestTimeEpoch (the local cloud's controllable clock). */
-    private readonly options: { now?: () => Date } = {},
+    private readonly options: {
+      now?: () => Date;
+      /** Who checks AWS_IAM / COGNITO_USER_POOLS methods (./authorization.ts); a type without one is not enforced. */
+      authorizers?: Authorizers;
+      /** `$context.accountId` and the account of IAM callers. */
+      accountId?: string;
+    } = {},
   ) {
     this.apiId = resolved.ref(logicalId);
     const belongs = (r: Record<string, any>) => r.RestApiId === this.apiId;
@@ -122,19 +130,27 @@ export class RestApi {
       return full;
     };
     const raw = resolved.template.Resources;
+    const authorizers: Record<string, AuthorizerSpec> = {};
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type !== 'AWS::ApiGateway::Authorizer' || !belongs(r.Properties)) continue;
+      const p = r.Properties;
+      authorizers[resolved.ref(id)] = { type: p.Type, name: p.Name, providerArns: p.ProviderARNs ?? [], identitySource: p.IdentitySource };
+    }
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type !== 'AWS::ApiGateway::Method' || !belongs(r.Properties)) continue;
       const p = r.Properties;
       const resourcePath = pathOf(p.ResourceId);
       const integration = p.Integration ?? {};
       if (!['AWS', 'MOCK'].includes(integration.Type)) this.unsupported.push(`${id}: integration type ${integration.Type} is not emulated (answers 500)`);
-      if (p.AuthorizationType && p.AuthorizationType !== 'NONE') this.unsupported.push(`${id}: authorization ${p.AuthorizationType} is not enforced locally`);
+      const authorization = methodAuthorization(p, authorizers);
+      if (authorization.type !== 'NONE' && !options.authorizers?.[authorization.type]) this.unsupported.push(`${id}: authorization ${authorization.type} is not enforced locally`);
       const method: Method = {
         httpMethod: p.HttpMethod,
         resourceId: p.ResourceId,
         resourcePath,
         // The spec reads Refs (to models and validators), so it comes from the unresolved properties.
         spec: methodRequestSpecFromTemplate(raw[id], raw),
+        authorization,
         integration: {
           type: integration.Type,
           uri: integration.Uri,
@@ -175,7 +191,7 @@ export class RestApi {
       protocol: 'HTTP/1.1',
       requestTime: formatRequestTime(started),
       requestTimeEpoch: started.getTime(),
-      accountId: '000000000000',
+      accountId: this.options.accountId ?? '000000000000',
       apiId: this.apiId,
       domainName: header('host') ?? 'localhost',
       domainPrefix: (header('host') ?? 'localhost').split('.')[0],
@@ -206,6 +222,13 @@ export class RestApi {
 
     const mapping: MappingRequest = { body, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: multiQuery, headers, context };
     try {
+      // Authorization runs before request validation: an unsigned request learns nothing about the body rules.
+      const authorizer = method.authorization.type === 'NONE' ? undefined : this.options.authorizers?.[method.authorization.type];
+      if (authorizer) {
+        const caller = await authorizer({ httpMethod: request.method, path: request.path, query: request.query, header: (n) => header(n.toLowerCase()), body: request.body, authorization: method.authorization });
+        Object.assign(context.identity!, caller.identity);
+        if (caller.authorizer) context.authorizer = caller.authorizer;
+      }
       validateRequest(method.spec, { headers, queryStringParameters: query, multiValueQueryStringParameters: multiQuery, pathParameters, body }, this.models);
       const integration = await this.integrate(method, mapping, header('content-type'));
       const response = buildMethodResponse({ integrationResponses: method.integration.integrationResponses, integration, request: mapping, accept: header('accept') });

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Credentials, LOCAL_CREDENTIALS, signRequest } from '../../local/auth/sign-request';
 import { startLocalCloud } from '../../local/cloud';
 import type { LocalCloud, LocalCloudOptions, LocalResource } from '../../local/cloud-types';
 import type { ExecutionRecord } from '../../local/stepfunctions/service';
@@ -13,9 +14,18 @@ import type { ExecutionRecord } from '../../local/stepfunctions/service';
 export type { LocalCloud } from '../../local/cloud-types';
 
 /** One local cloud per test file: in memory, free ports, no schedules, quiet. */
-export function startTestCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  return startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {}, ...options });
+export async function startTestCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {}, ...options });
+  cloudClocks.set(cloud.apiUrl, cloud.clock);
+  return cloud;
 }
+
+/**
+ * The clocks of the clouds startTestCloud started, by API URL: an Api signs on its cloud's clock, so a test
+ * that advances that clock by an hour still sends signatures within the 5 minutes API Gateway allows (on AWS
+ * the client's and the service's clocks move together; the AWS SDKs correct a skew the same way).
+ */
+const cloudClocks = new Map<string, { now(): Date }>();
 
 export function tempDir(prefix = 'e2e-cloud-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -44,9 +54,24 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** A curl-like client of the API's stage URL. */
+export interface ApiOptions {
+  /** SigV4-sign every request with these credentials (default the local cloud's `local`/`local`); false: unsigned. */
+  credentials?: Credentials | false;
+  /** The signature's time (default now): a test skews it past API Gateway's 5 minutes. */
+  signingDate?: () => Date;
+  /** The credential scope's region (default us-east-1, the local cloud's). */
+  region?: string;
+}
+
+/** The caller the local cloud's default credentials sign in as ($context.identity.userArn). */
+export const LOCAL_CALLER = 'arn:aws:iam::000000000000:user/local';
+
+/** A curl-like client of the API's stage URL; it signs like `curl --aws-sigv4 "aws:amz:us-east-1:execute-api" --user local:local`. */
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly options: ApiOptions = {},
+  ) {}
 
   /** The stage path prefix, e.g. "/v1". */
   get stagePath(): string {
@@ -57,7 +82,16 @@ export class Api {
     const headers: Record<string, string> = { ...options.headers };
     const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-    const res = await fetch(this.baseUrl + urlPath, { method, headers, body });
+    const url = this.baseUrl + urlPath;
+    // A request that carries its own Authorization (a Cognito token, a hand-made signature) is sent as it is.
+    const sign = this.options.credentials !== false && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+    const sent = sign
+      ? await signRequest(
+          { method, url, headers, body },
+          { credentials: this.options.credentials || LOCAL_CREDENTIALS, region: this.options.region, signingDate: this.options.signingDate?.() ?? cloudClocks.get(this.baseUrl)?.now() },
+        )
+      : headers;
+    const res = await fetch(url, { method, headers: sent, body });
     const text = await res.text();
     let json: any;
     try {
@@ -149,9 +183,9 @@ export function queueName(queueUrl: string): string {
   return queueUrl.split('/').pop()!;
 }
 
-/** The id a POST gets from its Idempotency-Key: the first 32 hex characters of its SHA-256 (docs/idempotency.md). */
-export function idFromIdempotencyKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32);
+/** The id a POST gets from its Idempotency-Key: the first 32 hex characters of the SHA-256 of `<caller> <key>` (docs/idempotency.md). */
+export function idFromIdempotencyKey(key: string, caller = LOCAL_CALLER): string {
+  return createHash('sha256').update(`${caller} ${key}`, 'utf8').digest('hex').slice(0, 32);
 }
 
 /** The name of a template Lambda in cloud.functions whose key matches. */
