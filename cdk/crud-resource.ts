@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { mappingTemplate } from './api-templates';
+import { DeploymentSettings, exposedHeaders } from './deployment-settings';
 import { STATE_MACHINE_FILE } from './paths';
 import { ResourceDeclaration } from './resources';
 
@@ -24,6 +25,8 @@ export interface CrudResourceProps {
   readonly requestsTable: dynamodb.ITable;
   /** Circuit-breaker state (cdk/circuit-breaker.ts). */
   readonly circuitTable: dynamodb.ITable;
+  /** Execution logging and debug headers of this deployment (cdk/deployment-settings.ts). */
+  readonly settings: Pick<DeploymentSettings, 'executionLogs' | 'debugHeaders'>;
   /** Alarm actions would be added here by the operator (SNS topic); the alarm itself always exists. */
 }
 
@@ -33,6 +36,35 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 type Schema = Record<string, unknown>;
 
+/** The media types a PATCH body may be sent as (RFC 7396 registers application/merge-patch+json). */
+export const PATCH_CONTENT_TYPES = ['application/json', 'application/merge-patch+json'] as const;
+
+/** The POST/PUT model of a resource: its schema, closed to undeclared properties unless the declaration allows them. */
+export function itemModelSchema(declaration: ResourceDeclaration): Schema {
+  return declaration.allowUnknownProperties ? (declaration.schema as Schema) : closeObjects(declaration.schema as Schema);
+}
+
+/** The PATCH model of a resource: the merge patch of its item model (an empty patch is refused: minProperties 1). */
+export function patchModelSchema(declaration: ResourceDeclaration, title: string): Schema {
+  return mergePatchSchema(itemModelSchema(declaration), declaration.key, title);
+}
+
+/**
+ * `additionalProperties: false` on every object schema that does not say otherwise, through properties, items
+ * and definitions. allOf/anyOf/oneOf/not branches are left open: in draft-04 a closed branch of an allOf
+ * refuses the properties the other branches declare.
+ */
+export function closeObjects(schema: Schema): Schema {
+  const out: Schema = { ...schema };
+  const isObject = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object')) || (schema.type === undefined && 'properties' in schema);
+  if (isObject && out.additionalProperties === undefined) out.additionalProperties = false;
+  const mapEach = (v: unknown) => Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([k, x]) => [k, closeObjects(x)]));
+  for (const key of ['properties', 'patternProperties', 'definitions']) if (typeof out[key] === 'object' && out[key] !== null) out[key] = mapEach(out[key]);
+  if (Array.isArray(out.items)) out.items = out.items.map((x) => closeObjects(x as Schema));
+  else if (typeof out.items === 'object' && out.items !== null) out.items = closeObjects(out.items as Schema);
+  return out;
+}
+
 /**
  * The PATCH body model: a JSON Merge Patch (RFC 7396) of an item whose full model is `schema` (draft-04).
  * - Nothing is required: a patch names only what it changes.
@@ -41,6 +73,7 @@ type Schema = Record<string, unknown>;
  *   still match the full model (and the workflow answers 422 to a key that differs from the path id).
  * - Nested values are replaced whole (the workflow merges top-level attributes only), so they keep their schema.
  * - additionalProperties stays as the full model has it; when it is a schema, an extra attribute may be null too.
+ * - At least one property (minProperties 1): `{}` is a 400, see docs/api.md.
  */
 export function mergePatchSchema(schema: object, key: string, title: string): Schema {
   const { required = [], properties = {}, patternProperties, additionalProperties, ...rest } = schema as Schema & {
@@ -54,6 +87,8 @@ export function mergePatchSchema(schema: object, key: string, title: string): Sc
     title,
     description: `JSON Merge Patch (RFC 7396) of ${rest.title ?? 'an item'}: null removes an optional attribute.`,
     properties: Object.fromEntries(Object.entries(properties).map(([name, p]) => [name, keep.has(name) ? p : orNull(p)])),
+    // An empty patch changes nothing: refused (400) rather than answered with a new version of the same item.
+    minProperties: 1,
   };
   if (patternProperties) patch.patternProperties = Object.fromEntries(Object.entries(patternProperties).map(([re, p]) => [re, orNull(p)]));
   if (additionalProperties !== undefined) {
@@ -84,7 +119,7 @@ export class CrudResource extends Construct {
 
   constructor(scope: Construct, id: string, props: CrudResourceProps) {
     super(scope, id);
-    const { name, key, schema } = props.declaration;
+    const { name, key } = props.declaration;
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new Error(`Resource name "${name}" must be lowercase letters, digits and dashes`);
     if (name === 'requests') throw new Error('Resource name "requests" is taken by the request records (GET /requests/{id})');
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) || RESERVED_ATTRIBUTES.includes(key)) {
@@ -132,7 +167,7 @@ export class CrudResource extends Construct {
         RequestsTableName: props.requestsTable.tableName,
         CircuitTableName: props.circuitTable.tableName,
       },
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: logGroup, ...props.settings.executionLogs },
       tracingEnabled: true,
     });
     // Least privilege: exactly the actions the ASL uses, on this resource's own table and queue.
@@ -143,39 +178,42 @@ export class CrudResource extends Construct {
     props.flagsFunction.grantInvoke(this.stateMachine);
     props.eventBus.grantPutEventsTo(this.stateMachine);
 
-    this.addRoutes(props, name, schema);
+    this.addRoutes(props, name);
   }
 
-  private addRoutes(props: CrudResourceProps, name: string, schema: object): void {
+  /** X-Request-Id (the execution name) always; X-Execution-Arn, which names the account and state machine, only with debugHeaders. */
+  private static responseHeaders(debugHeaders: boolean): Record<string, string> {
+    return {
+      'method.response.header.X-Request-Id': 'context.requestId',
+      ...(debugHeaders ? { 'method.response.header.X-Execution-Arn': 'integration.response.body.executionArn' } : {}),
+      'method.response.header.Access-Control-Allow-Origin': "'*'",
+      'method.response.header.Access-Control-Expose-Headers': `'${exposedHeaders(debugHeaders).join(',')}'`,
+    };
+  }
+
+  private addRoutes(props: CrudResourceProps, name: string): void {
     const role = new iam.Role(this, 'ApiRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       description: `API Gateway starts sync executions of the ${name} state machine`,
     });
     this.stateMachine.grantStartSyncExecution(role);
 
-    const integration = new apigw.AwsIntegration({
+    const okHeaders = CrudResource.responseHeaders(props.settings.debugHeaders);
+    const requestTemplate = mappingTemplate('start-sync-execution.request.vtl', { StateMachineArn: this.stateMachine.stateMachineArn, ResourceName: name });
+    // One request template per accepted media type: any other Content-Type is a 415 (passthrough NEVER).
+    const integrationFor = (contentTypes: readonly string[]) => new apigw.AwsIntegration({
       service: 'states',
       action: 'StartSyncExecution',
       integrationHttpMethod: 'POST',
       options: {
         credentialsRole: role,
         passthroughBehavior: apigw.PassthroughBehavior.NEVER,
-        requestTemplates: {
-          'application/json': mappingTemplate('start-sync-execution.request.vtl', {
-            StateMachineArn: this.stateMachine.stateMachineArn,
-            ResourceName: name,
-          }),
-        },
+        requestTemplates: Object.fromEntries(contentTypes.map((type) => [type, requestTemplate])),
         integrationResponses: [
           {
             statusCode: '200',
             responseTemplates: { 'application/json': mappingTemplate('start-sync-execution.response.vtl') },
-            responseParameters: {
-              'method.response.header.X-Request-Id': 'context.requestId',
-              'method.response.header.X-Execution-Arn': 'integration.response.body.executionArn',
-              'method.response.header.Access-Control-Allow-Origin': "'*'",
-              'method.response.header.Access-Control-Expose-Headers': "'ETag,Location,X-Request-Id,X-Execution-Arn,Retry-After'",
-            },
+            responseParameters: okHeaders,
           },
           {
             selectionPattern: '[45]\\d{2}',
@@ -189,18 +227,19 @@ export class CrudResource extends Construct {
         ],
       },
     });
+    const integration = integrationFor(['application/json']);
+    const patchIntegration = integrationFor(PATCH_CONTENT_TYPES);
 
     const modelName = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
-    const fullModel = props.api.addModel(`${modelName}Model`, { modelName, contentType: 'application/json', schema: schema as apigw.JsonSchema });
+    const fullModel = props.api.addModel(`${modelName}Model`, { modelName, contentType: 'application/json', schema: itemModelSchema(props.declaration) as apigw.JsonSchema });
     const patchModel = props.api.addModel(`${modelName}PatchModel`, {
       modelName: `${modelName}Patch`,
-      contentType: 'application/json',
-      schema: mergePatchSchema(schema, props.declaration.key, `${modelName}Patch`) as apigw.JsonSchema,
+      contentType: 'application/merge-patch+json',
+      schema: patchModelSchema(props.declaration, `${modelName}Patch`) as apigw.JsonSchema,
     });
 
-    const headers = ['X-Request-Id', 'X-Execution-Arn', 'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers'];
     const methodResponses: apigw.MethodResponse[] = [
-      { statusCode: '200', responseParameters: Object.fromEntries(headers.map((h) => [`method.response.header.${h}`, true])) },
+      { statusCode: '200', responseParameters: Object.fromEntries(Object.keys(okHeaders).map((h) => [h, true])) },
       { statusCode: '502', responseParameters: { 'method.response.header.X-Request-Id': true, 'method.response.header.Access-Control-Allow-Origin': true } },
     ];
 
@@ -208,12 +247,13 @@ export class CrudResource extends Construct {
     const item = collection.addResource('{id}');
     for (const resource of [collection, item]) {
       for (const method of METHODS) {
-        const model = method === 'PATCH' ? patchModel : fullModel;
+        // PATCH bodies are merge patches, sent as application/merge-patch+json or application/json: the same model for both.
+        const models = method === 'PATCH' ? Object.fromEntries(PATCH_CONTENT_TYPES.map((type) => [type, patchModel])) : { 'application/json': fullModel };
         // Bodies are validated only where the method is routed; elsewhere the workflow answers 405.
         const hasBody = resource === collection ? method === 'POST' : method === 'PUT' || method === 'PATCH';
-        resource.addMethod(method, integration, {
+        resource.addMethod(method, method === 'PATCH' ? patchIntegration : integration, {
           requestValidator: hasBody ? props.bodyValidator : undefined,
-          requestModels: hasBody ? { 'application/json': model } : undefined,
+          requestModels: hasBody ? models : undefined,
           requestParameters: resource === item ? { 'method.request.path.id': true } : undefined,
           methodResponses,
         });

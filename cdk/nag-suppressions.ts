@@ -1,4 +1,8 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
+import type { ApiGatewayLogsRole, DeploymentStage } from './deployment-settings';
+
+const NO_ROLE =
+  'A stage with access or execution logging fails to deploy unless the account has an API Gateway CloudWatch role; deploy with -c apiGatewayLogsRole=existing (or create) to turn logging on (docs/logging.md).';
 
 /**
  * cdk-nag AwsSolutions findings we accept, each with its reason. Applied by the stack itself so the
@@ -8,10 +12,6 @@ export const ACCEPTED_FINDINGS: { id: string; reason: string }[] = [
   {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason: 'AWS-managed policy that only lets our Lambdas write their own logs.',
-  },
-  {
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-    reason: 'The account-level role API Gateway needs to write execution logs; AWS-managed and logging-only.',
   },
   {
     id: 'AwsSolutions-IAM5[Resource::*]',
@@ -52,4 +52,32 @@ export function withStackEnv(stack: Stack, id: string): string {
   if (!Token.isUnresolved(stack.region)) result = result.split('<AWS::Region>').join(stack.region);
   if (!Token.isUnresolved(stack.account)) result = result.split('<AWS::AccountId>').join(stack.account);
   return result;
+}
+
+/** The findings that follow from who provides API Gateway's CloudWatch role (cdk/deployment-settings.ts). */
+export const API_LOGS_ROLE_FINDINGS: Record<ApiGatewayLogsRole, { id: string; reason: string }[]> = {
+  none: [
+    { id: 'AwsSolutions-APIG1', reason: NO_ROLE },
+    { id: 'AwsSolutions-APIG6', reason: NO_ROLE },
+  ],
+  existing: [],
+  create: [
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'The account-level role API Gateway needs to write access and execution logs; AWS-managed and logging-only.',
+    },
+  ],
+};
+
+export function acknowledgeApiLogsRoleFindings(stack: Stack, role: ApiGatewayLogsRole): void {
+  for (const finding of API_LOGS_ROLE_FINDINGS[role]) Validations.of(stack).acknowledge(finding);
+}
+
+/** prod logs executions at ERROR without data (cdk/deployment-settings.ts EXECUTION_LOGS): cdk-nag SF1 wants ALL. */
+export function acknowledgeStageFindings(stack: Stack, stage: DeploymentStage): void {
+  if (stage !== 'prod') return;
+  Validations.of(stack).acknowledge({
+    id: 'AwsSolutions-SF1',
+    reason: 'prod logs ERROR events only, without execution data: request bodies (names, emails, phones) never reach the logs; X-Request-Id and GET /requests/{id} find a request (docs/logging.md).',
+  });
 }

@@ -1,5 +1,4 @@
 import type { KnownCredential } from './apigateway/sigv4';
-import type { KnownCredential } from './apigateway/sigv4';
 import type { ControllableClock } from './asl/clock';
 import type { LocalCognito } from './cognito/service';
 import type { LocalServices } from './services';
@@ -18,8 +17,6 @@ export interface LocalCloudOptions {
   dataDir?: string;
   /** Keep everything in memory (tests, benchmarks). */
   inMemory?: boolean;
-  /** The IAM credentials AWS_IAM methods accept (SigV4, docs/auth.md); default [{ accessKeyId: 'local', secretAccessKey: 'local' }]. */
-  credentials?: KnownCredential[];
   /** CDK context over cdk.json's, as `cdk synth -c key=value` (e.g. { stage: 'prod' }: docs/logging.md; { auth: 'none' }: docs/auth.md). */
   context?: Record<string, unknown>;
   /** The IAM credentials AWS_IAM methods accept (SigV4, docs/auth.md); default [{ accessKeyId: 'local', secretAccessKey: 'local' }]. */
@@ -32,6 +29,13 @@ export interface LocalCloudOptions {
   log?: (line: string) => void;
   /** The cloud's one clock (default: a new one at real time). Tests may hand in their own to start ahead or keep a reference. */
   clock?: ControllableClock;
+}
+
+/** An enabled API key of the REST API, e.g. { name: 'CrudApi-default', id: 'k3x9...', value: '40 characters' }. */
+export interface LocalApiKey {
+  name: string;
+  id: string;
+  value: string;
 }
 
 /** One REST resource of the app, as the template deploys it. */
@@ -48,8 +52,6 @@ export interface LocalCloud {
   apiUrl: string;
   /** The AWS-compatible endpoint, e.g. http://127.0.0.1:4566: set AWS_ENDPOINT_URL to it. */
   endpointUrl: string;
-  /** The IAM credentials the API accepts when its methods are AWS_IAM (outputs.AuthMode 'iam'). */
-  credentials: KnownCredential[];
   /** The IAM credentials the API accepts when its methods are AWS_IAM (outputs.AuthMode 'iam'). */
   credentials: KnownCredential[];
   /** The console page (executions, state machine graphs, DLQ redrive, flags), e.g. http://127.0.0.1:4566/console/. */
@@ -71,6 +73,8 @@ export interface LocalCloud {
   cloudWatch: LocalCloudWatch;
   /** The template's Cognito user pools and app clients (cognito-idp on the endpoint; tokens for the API's Cognito authorizer). */
   cognito: LocalCognito;
+  /** The API keys of the template's usage plans (values generated locally when the template has none): send one as `x-api-key`. */
+  apiKeys: LocalApiKey[];
   /**
    * The clock everything runs on: real time plus an offset. `await clock.advance(ms)` skips time: SQS messages
    * become visible or expire, retries and Wait states end, TTL items are swept, Lambdas see the new `Date`, and

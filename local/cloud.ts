@@ -23,8 +23,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../cdk/paths';
 import { RestApi } from './apigateway/rest-api';
+import { cognitoAuthorizer } from './apigateway/cognito-authorizer';
 import { sigv4Authorizer } from './apigateway/sigv4';
 import { LOCAL_CREDENTIALS } from './auth/sign-request';
+import { registerApiKeys } from './auth/api-keys';
 import { ControllableClock } from './asl/clock';
 import { setJsonataTimeSource } from './asl/jsonata';
 import { RunningApiServer, startApiServer } from './apigateway/server';
@@ -32,6 +34,9 @@ import type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types
 import { LocalConsole } from './console';
 import { ResolvedTemplate } from './cloudformation/template';
 import { RunningEndpoint, startEndpoint } from './endpoint';
+import type { EndpointRoute } from './endpoint/server';
+import { LocalCognito } from './cognito/service';
+import { cognitoRoute } from './cognito/route';
 import type { StackDescription } from './endpoint/cloudformation';
 import { DataDirInUseError, claimDataDir, isLevelDbLockError } from './instance';
 import { awsJsonStringify } from './endpoint/http';
@@ -44,6 +49,7 @@ import { AwsError, LocalServices } from './services';
 import { toAwsError } from './services/errors';
 import { buildIntegrations } from './stepfunctions/integrations';
 import { StepFunctionsService } from './stepfunctions/service';
+import { ExecutionLogs } from './stepfunctions/execution-logs';
 import { synthesizeApp } from './synth';
 
 export type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
@@ -99,7 +105,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // One local cloud per data folder: a second one is refused here, naming the first (<dataDir>/local-cloud.json).
     const claim = options.inMemory ? undefined : claimDataDir(options.dataDir ?? '.local-cloud');
     if (claim) cleanups.push(() => claim.release());
-    const synth = synthesizeApp(SYNTH_CACHE, stackName);
+    const synth = synthesizeApp(SYNTH_CACHE, stackName, options.context);
     const clock = options.clock ?? new ControllableClock();
     const credentials = options.credentials ?? [{ ...LOCAL_CREDENTIALS }];
     // The workflows' $now()/$millis() (timestamps, the retry-budget guard) follow the same clock.
@@ -123,6 +129,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     /** The template's functions as GetFunction/ListFunctions describe them (runnable here or not). */
     const functionDescriptions = new Map<string, LambdaFunctionDescription>();
     const taskHandlers = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas });
+    // What the state machines' LoggingConfiguration sends to CloudWatch Logs (level, includeExecutionData), as on AWS.
+    const executionLogs = new ExecutionLogs(services.dataDir && ensureDir(path.join(services.dataDir, 'logs')));
     const stepFunctions = new StepFunctionsService({
       region: 'us-east-1',
       account: '000000000000',
@@ -132,6 +140,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       onExecution: (execution) => {
         localConsole.onExecution(execution);
         cloudWatch.recordExecution(execution);
+        const machine = stepFunctions.getStateMachine(execution.stateMachineArn);
+        if (machine && execution.status !== 'RUNNING') executionLogs.record(execution, machine.loggingConfiguration);
       },
     });
     cleanups.push(() => stepFunctions.close());
@@ -148,7 +158,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     /** DescribeStacks' answer, once the outputs are known (below). */
     let stack: StackDescription | undefined;
     const cloudFormation = { stacks: () => (stack ? [stack] : []) };
-    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole, cloudFormation, routes: [cloudWatchRoute(cloudWatch)] });
+    // Services that need the endpoint's URL or the template (Cognito) join the routes once both are known.
+    const routes: EndpointRoute[] = [cloudWatchRoute(cloudWatch)];
+    const endpoint: RunningEndpoint = await startEndpoint({ services, stepFunctions, lambda: lambdaBackend, port: options.endpointPort ?? 4566, host, console: localConsole, cloudFormation, routes });
     cleanups.push(() => endpoint.close());
     // Runs before endpoint.close (cleanups run in reverse): ends the console's event streams first.
     cleanups.push(() => localConsole.close());
@@ -172,6 +184,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         template.setPhysical(logicalId, { ref: result.ref, attributes: result.attributes });
       }
     }
+
+    // The template's user pools: tokens for the API's Cognito authorizer, issued through the endpoint (cognito-idp).
+    const cognito = await LocalCognito.fromTemplate(template, {
+      endpointUrl: endpoint.url,
+      clock,
+      dataFile: services.dataDir && path.join(services.dataDir, 'cognito.json'),
+      log,
+    });
+    routes.push(cognitoRoute(cognito));
 
     // Before anything resolves them: alarm names and ARNs (an event rule's pattern may name one).
     cloudWatch.loadTemplateAlarms(template, warnings);
@@ -265,18 +286,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
     };
     let apiServer: RunningApiServer | undefined;
+    let restApi: RestApi | undefined;
     const apis = template.resourcesOfType('AWS::ApiGateway::RestApi');
     if (apis.length > 1) warnings.push(`${apis.slice(1).map((a) => a.logicalId).join(', ')}: only the first REST API is served`);
     if (apis.length > 0) {
       // AWS_IAM methods verify SigV4 against the credentials the cloud prints (default local/local).
       const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => clock.now() });
-      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam } });
+      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam, COGNITO_USER_POOLS: cognitoAuthorizer(cognito, () => clock.now()) } });
+      restApi = api;
       warnings.push(...api.unsupported);
       apiServer = await startApiServer({
         api,
         port: options.port ?? 3000,
         host,
-        onResponse: (req, res, ms) => log(`${req.method} ${req.path} → ${res.statusCode} (${ms.toFixed(0)} ms) ${res.requestId}`),
+        // A refused request also logs what API Gateway's execution log says of it (the validator's report of a 400).
+        onResponse: (req, res, ms) => log(`${req.method} ${req.path} → ${res.statusCode} (${ms.toFixed(0)} ms) ${res.requestId}${res.executionLog ? `\n  ${res.executionLog}` : ''}`),
       });
       cleanups.push(() => apiServer!.close());
     }
@@ -287,6 +311,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
 
     const apiUrl = apiServer?.url ?? '';
+    const apiKeys = (restApi?.usagePlans.keys ?? []).filter((k) => k.enabled).map(({ name, id, value }) => ({ name, id, value }));
+    if (apiKeys.length) cleanups.push(registerApiKeys(apiUrl, apiKeys.map((k) => k.value)));
     const outputs = Object.fromEntries(
       Object.entries(template.outputs()).map(([k, v]) => [k, typeof v === 'string' && v.includes('.execute-api.') ? `${apiUrl}/` : String(v)]),
     );
@@ -330,7 +356,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       warnings,
       services,
       stepFunctions,
+      executionLogs,
       cloudWatch,
+      cognito,
+      apiKeys,
       clock,
       invokeFunction: (name, event = {}) => lambdaBackend.invoke(name, event),
       stop,
@@ -351,7 +380,7 @@ function isEmulated(type: string): boolean {
   return (
     HANDLED_ELSEWHERE.has(type) ||
     APPCONFIG_ORDER.includes(type) ||
-    ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::Events::Rule', 'AWS::CloudWatch::Alarm'].includes(type)
+    ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient'].includes(type)
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the synthesized app locally.
  *
- *   npm start -- [--port 3000] [--endpoint-port 4566] [--host 127.0.0.1] [--data-dir .local-cloud] [--in-memory] [--no-schedules]
+ *   npm start -- [--port 3000] [--endpoint-port 4566] [--host 127.0.0.1] [--data-dir .local-cloud] [--in-memory] [--no-schedules] [-c key=value]
  */
 import { parseArgs } from 'node:util';
 import { startLocalCloud } from './cloud';
@@ -15,6 +15,7 @@ const HELP = `Usage: npm start -- [options]
   --in-memory           keep nothing on disk
   --no-schedules        do not run the template's schedule rules (the redrive)
   --quiet               no access log lines
+  -c, --context <k=v>   CDK context over cdk.json's, as cdk synth -c (repeatable), e.g. -c stage=prod (docs/logging.md)
   -h, --help            this text
 
 The clock of the whole local cloud can be moved forward (SQS visibility and retention, retries and Wait
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       'in-memory': { type: 'boolean', default: false },
       'no-schedules': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      context: { type: 'string', short: 'c', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'],
     inMemory: values['in-memory'],
     schedules: !values['no-schedules'],
+    context: contextOf(values.context),
     log: (line) => {
       if (!quiet) console.log(line);
     },
@@ -62,7 +65,10 @@ async function main(): Promise<void> {
     `Local cloud ready in ${seconds} s`,
     `  API:            ${cloud.apiUrl}/`,
     ...cloud.resources.map((r) => `                  ${cloud.apiUrl}/${r.name}`),
+    // The usage plans' API keys: every method wants one in x-api-key (docs/auth.md).
+    ...cloud.apiKeys.map((k) => `  API key:        ${k.value}   (${k.name}: export API_KEY=${k.value})`),
     `  AWS endpoint:   ${cloud.endpointUrl}   (export AWS_ENDPOINT_URL=${cloud.endpointUrl})`,
+    ...(cloud.cognito.poolIds.length ? [`  Cognito:        user pool ${cloud.cognito.poolIds.join(', ')}, app client ${cloud.cognito.clientIds.join(', ')} (cognito-idp on the AWS endpoint)`] : []),
     `  Console:        ${cloud.consoleUrl}`,
     `  Data:           ${cloud.services.dataDir ?? 'in memory'}`,
     ...(cloud.warnings.length ? ['  Not emulated:', ...cloud.warnings.map((w) => `    - ${w}`)] : []),
@@ -81,6 +87,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** `-c key=value` pairs, as the CDK CLI passes them (values stay strings). */
+function contextOf(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--context takes key=value, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
 }
 
 main().catch((error) => {

@@ -21,8 +21,8 @@ const SOURCES = ['cdk', 'statemachines', 'lambdas', 'package-lock.json'];
  * Synthesizes the CDK app in-process, exactly as `cdk synth` would, and caches the cloud assembly
  * under <cacheDir>/<hash of the sources> so that a restart with unchanged sources skips synthesis.
  */
-export function synthesizeApp(cacheDir: string, stackName = 'CrudApi'): SynthesizedApp {
-  const key = sourceHash();
+export function synthesizeApp(cacheDir: string, stackName = 'CrudApi', context: Record<string, unknown> = {}): SynthesizedApp {
+  const key = sourceHash(context);
   const assemblyDir = path.join(cacheDir, `assembly-${key}`);
   const templateFile = path.join(assemblyDir, `${stackName}.template.json`);
   if (fs.existsSync(templateFile)) {
@@ -31,7 +31,8 @@ export function synthesizeApp(cacheDir: string, stackName = 'CrudApi'): Synthesi
   const building = path.join(cacheDir, `building-${key}-${process.pid}`);
   fs.rmSync(building, { recursive: true, force: true });
   // CloudFormation validation (a 5 s WebAssembly pass) is left to `cdk synth` and the CDK tests.
-  const app = new App({ outdir: building, context: readCdkContext(), builtinCloudFormationValidation: false });
+  // Extra context (e.g. { stage: 'prod' }) wins over cdk.json's, as `cdk synth -c stage=prod` does.
+  const app = new App({ outdir: building, context: { ...readCdkContext(), ...context }, builtinCloudFormationValidation: false });
   new CrudApiStack(app, stackName);
   app.synth();
   // The rename makes the cache entry appear whole or not at all; another process may have won the race.
@@ -54,8 +55,9 @@ function readCdkContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
-function sourceHash(): string {
+function sourceHash(context: Record<string, unknown>): string {
   const hash = createHash('sha256');
+  hash.update(JSON.stringify(context));
   const visit = (p: string) => {
     const stat = fs.statSync(p);
     if (stat.isDirectory()) {

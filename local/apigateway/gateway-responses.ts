@@ -11,6 +11,7 @@
  * simple `$context.*` / `$stageVariables.*` / `$input.params(...)`-style variables in them.
  */
 import { selectResponseTemplate } from './media-types';
+import { assertAcceptedMappings, gatewayResponseParameterProblem } from './parameter-sources';
 
 export type GatewayResponseType =
   | 'ACCESS_DENIED'
@@ -89,7 +90,7 @@ export function isGatewayResponseType(value: string): value is GatewayResponseTy
 /** A customised gateway response (the properties of AWS::ApiGateway::GatewayResponse). */
 export interface GatewayResponseCustomization {
   statusCode?: number;
-  /** `gatewayresponse.header.NAME` → `'static'` | `method.request.header.X` | `method.request.querystring.X` | `method.request.path.X` | `stageVariables.X` | `context.X` */
+  /** `gatewayresponse.header.NAME` → `'static'` | `method.request.header.X` | `method.request.querystring.X` | `method.request.path.X` | `stageVariables.X` (./parameter-sources.ts) */
   responseParameters?: Record<string, string>;
   /** content type → template (simple variable substitution). */
   responseTemplates?: Record<string, string>;
@@ -143,6 +144,7 @@ export function gatewayResponsesFromTemplate(
     if (statusCode !== undefined && !(Number.isInteger(statusCode) && statusCode >= 100 && statusCode <= 599)) {
       throw new Error(`${logicalId}: invalid StatusCode ${JSON.stringify(p.StatusCode)}`);
     }
+    assertAcceptedMappings(logicalId, p.ResponseParameters as Record<string, unknown> | undefined, gatewayResponseParameterProblem);
     out[type] = {
       ...(statusCode === undefined ? {} : { statusCode }),
       responseParameters: (p.ResponseParameters as Record<string, string>) ?? {},
@@ -191,7 +193,7 @@ function asText(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-/** Resolves a gateway-response parameter source (`'static'`, `method.request.header.X`, `context.X`...). */
+/** Resolves a gateway-response parameter source (`'static'`, `method.request.header.X`, `stageVariables.X`...). */
 function resolveParameter(source: string, request: GatewayResponseRequest, context: Record<string, unknown>): string | undefined {
   const s = source.trim();
   if (s.length >= 2 && s.startsWith("'") && s.endsWith("'")) return s.slice(1, -1);
@@ -199,10 +201,7 @@ function resolveParameter(source: string, request: GatewayResponseRequest, conte
   if (s.startsWith('method.request.querystring.')) return request.queryStringParameters?.[s.slice('method.request.querystring.'.length)];
   if (s.startsWith('method.request.path.')) return request.pathParameters?.[s.slice('method.request.path.'.length)];
   if (s.startsWith('stageVariables.')) return request.stageVariables?.[s.slice('stageVariables.'.length)];
-  if (s.startsWith('context.')) {
-    const v = lookupPath(context, s.slice('context.'.length));
-    return v === undefined || v === null ? undefined : asText(v);
-  }
+  // context.* is refused when the template is read (./parameter-sources.ts), as a deploy refuses it.
   return undefined;
 }
 

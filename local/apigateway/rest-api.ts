@@ -18,6 +18,8 @@ import {
 } from './gateway-responses';
 import { AuthorizerSpec, Authorizers, MethodAuthorization, methodAuthorization } from './authorization';
 import { MethodRequestSpec, ModelRegistry, methodRequestSpecFromTemplate, validateRequest } from './models';
+import { UsagePlans } from './usage-plans';
+import { assertAcceptedMappings, integrationResponseParameterProblem } from './parameter-sources';
 import { IntegrationResponse, IntegrationResult, PassthroughBehavior, buildMethodResponse, selectRequestTemplate } from './selection';
 import { MappingContext, MappingRequest, MappingTemplateError, formatRequestTime, renderMappingTemplate } from './vtl';
 
@@ -30,7 +32,7 @@ export type AwsActionCaller = (service: string, action: string, body: string) =>
 
 export interface ApiRequest {
   method: string;
-  /** Path without the query string, e.g. `/v1/orders/1` or `/orders/1`. */
+  /** Path without the query string, e.g. `/v1/orders/1` (a path outside the stage answers 403 Forbidden). */
   path: string;
   query: URLSearchParams;
   /** Header names as the client sent them (node's `rawHeaders` pairs). */
@@ -48,6 +50,8 @@ export interface ApiResponse {
   /** For logs: the request id, the matched resource path and the integration's timing. */
   requestId: string;
   resourcePath?: string;
+  /** What API Gateway's execution log says of a refused request, e.g. the validator's report of a 400. */
+  executionLog?: string;
 }
 
 interface Method {
@@ -56,6 +60,8 @@ interface Method {
   resourcePath: string;
   spec: MethodRequestSpec;
   authorization: MethodAuthorization;
+  /** ApiKeyRequired: the caller sends an API key of a usage plan of the stage (x-api-key). */
+  apiKeyRequired: boolean;
   integration: {
     type: string;
     uri?: string;
@@ -80,6 +86,8 @@ export class RestApi {
   private readonly gatewayResponses: GatewayResponseCustomizations;
   readonly stageName: string;
   readonly apiId: string;
+  /** API keys, usage plans and the stage's throttles (./usage-plans.ts). */
+  readonly usagePlans: UsagePlans;
   /** Template features this emulation does not run, for the start-up warnings. */
   readonly unsupported: string[] = [];
 
@@ -113,8 +121,8 @@ export class RestApi {
 
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage' && belongs(r.Properties));
     this.stageName = stage?.Properties.StageName ?? 'prod';
-    const throttled = (stage?.Properties.MethodSettings ?? []).some((s: Record<string, unknown>) => s.ThrottlingRateLimit !== undefined);
-    if (throttled) this.unsupported.push(`${logicalId}: stage throttling (MethodSettings.Throttling*) is not enforced locally`);
+    this.usagePlans = new UsagePlans(resolved, this.apiId, this.stageName, () => (options.now?.() ?? new Date()).getTime());
+    this.unsupported.push(...this.usagePlans.unsupported);
 
     // Resource tree: id → full path.
     const rootId = resolved.getAtt(logicalId, 'RootResourceId');
@@ -141,6 +149,7 @@ export class RestApi {
       const p = r.Properties;
       const resourcePath = pathOf(p.ResourceId);
       const integration = p.Integration ?? {};
+      for (const response of integration.IntegrationResponses ?? []) assertAcceptedMappings(id, response.ResponseParameters, integrationResponseParameterProblem);
       if (!['AWS', 'MOCK'].includes(integration.Type)) this.unsupported.push(`${id}: integration type ${integration.Type} is not emulated (answers 500)`);
       const authorization = methodAuthorization(p, authorizers);
       if (authorization.type !== 'NONE' && !options.authorizers?.[authorization.type]) this.unsupported.push(`${id}: authorization ${authorization.type} is not enforced locally`);
@@ -151,6 +160,7 @@ export class RestApi {
         // The spec reads Refs (to models and validators), so it comes from the unresolved properties.
         spec: methodRequestSpecFromTemplate(raw[id], raw),
         authorization,
+        apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
         integration: {
           type: integration.Type,
           uri: integration.Uri,
@@ -181,7 +191,9 @@ export class RestApi {
     const { headers, byLowerName } = singleHeaders(request.rawHeaders);
     const header = (name: string) => headerValue(headers, byLowerName, name);
     const stagePrefix = `/${this.stageName}`;
-    const path = request.path === stagePrefix || request.path.startsWith(`${stagePrefix}/`) ? request.path.slice(stagePrefix.length) || '/' : request.path;
+    // As on AWS, only the stage path serves the API: without a deployed stage there is no API to answer (and none of its gateway responses).
+    if (request.path !== stagePrefix && !request.path.startsWith(`${stagePrefix}/`)) return missingStage(requestId);
+    const path = request.path.slice(stagePrefix.length) || '/';
     const context: MappingContext = {
       requestId,
       extendedRequestId: requestId.replace(/-/g, '').slice(0, 16),
@@ -211,7 +223,12 @@ export class RestApi {
     });
     const gatewayError = (error: GatewayResponseError, pathParameters: Record<string, string> = {}): ApiResponse => {
       const r = renderGatewayResponse(error, { requestId, extendedRequestId: context.extendedRequestId, context, headers, queryStringParameters: query, pathParameters }, this.gatewayResponses, header('accept'));
-      return answer(r.statusCode, r.headers, r.body);
+      const details = error.validationErrorString;
+      const executionLog =
+        error.responseType === 'BAD_REQUEST_BODY' && details
+          ? `Request body does not match model schema for content type ${header('content-type')?.split(';')[0].trim() || 'application/json'}: ${details}`
+          : error.responseType === 'BAD_REQUEST_PARAMETERS' ? `Request validation failed: ${error.message}` : undefined;
+      return { ...answer(r.statusCode, r.headers, r.body), ...(executionLog ? { executionLog } : {}) };
     };
 
     const match = this.match(path, request.method);
@@ -229,6 +246,9 @@ export class RestApi {
         Object.assign(context.identity!, caller.identity);
         if (caller.authorizer) context.authorizer = caller.authorizer;
       }
+      // Then the API key and the throttles (a usage plan throttles the client its key names), then validation.
+      const usage = this.usagePlans.admit({ httpMethod: method.httpMethod, resourcePath: method.resourcePath, apiKeyRequired: method.apiKeyRequired }, header('x-api-key'));
+      Object.assign(context.identity!, usage);
       validateRequest(method.spec, { headers, queryStringParameters: query, multiValueQueryStringParameters: multiQuery, pathParameters, body }, this.models);
       const integration = await this.integrate(method, mapping, header('content-type'));
       const response = buildMethodResponse({ integrationResponses: method.integration.integrationResponses, integration, request: mapping, accept: header('accept') });
@@ -281,6 +301,19 @@ export class RestApi {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A path whose first segment is not a deployed stage (`/orders` instead of `/v1/orders`): API Gateway answers
+ * 403 `{"message":"Forbidden"}` (ForbiddenException) before any API, stage or gateway response is involved.
+ */
+function missingStage(requestId: string): ApiResponse {
+  return {
+    statusCode: 403,
+    headers: { 'content-type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': 'ForbiddenException' },
+    body: '{"message":"Forbidden"}',
+    requestId,
+  };
 }
 
 function logicalIdOf(resources: Record<string, unknown>, resource: unknown): string {

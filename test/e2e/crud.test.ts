@@ -82,7 +82,8 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
     it('keeps a client-chosen id and every character of string attributes (quotes, backslashes, unicode survive the VTL escaping)', async () => {
       const id = `o'neil-${randomUUID()}`;
       const tricky = `Ada "the Countess" O'Neil \\ back\\slash / tab\t newline\n é ü 🍕 </script>`;
-      const body = { ...sample(), [key]: id, note: tricky };
+      // A declared free-text attribute (models refuse undeclared ones): orders' notes, customers' name.
+      const body = { ...sample(), [key]: id, [name === 'orders' ? 'notes' : 'name']: tricky };
       const res = await api.post(collection, body);
       expect(res.status).toBe(201);
       expect(res.headers.get('location')).toBe(`${api.stagePath}/${name}/${encodeURIComponent(id)}`);
@@ -165,12 +166,21 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect((await api.get(itemPath(created.id), { 'If-None-Match': 'W/"1"' })).status).toBe(304);
     });
 
-    it('works without the stage prefix too (the local cloud serves both)', async () => {
+    it('only the stage path serves the API: without /<stage> → 403 {"message":"Forbidden"}, as on AWS', async () => {
       const created = await create();
       const origin = new URL(cloud.apiUrl).origin;
       const res = await fetch(`${origin}/${name}/${encodeURIComponent(created.id)}`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual(created.json);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
+      expect(await res.json()).toEqual({ message: 'Forbidden' });
+    });
+
+    it('304 sends no body and no content-length but 0', async () => {
+      const created = await create();
+      const res = await api.get(itemPath(created.id), { 'If-None-Match': '"1"' });
+      expect(res.status).toBe(304);
+      expect(res.headers.get('content-length') ?? '0').toBe('0');
+      expect(res.text).toBe('');
     });
   });
 
@@ -214,12 +224,13 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
     it('answers 412 with a stale If-Match and writes nothing', async () => {
       const created = await create();
       expect((await api.put(itemPath(created.id), resource.replacement, { 'If-Match': '"1"' })).status).toBe(200);
-      const stale = await api.put(itemPath(created.id), { ...resource.replacement, extra: 'lost update' }, { 'If-Match': '"1"' });
+      const lost = { ...resource.replacement, [resource.optional.field]: resource.optional.value };
+      const stale = await api.put(itemPath(created.id), lost, { 'If-Match': '"1"' });
       expectProblem(stale, 412, 'Precondition Failed');
       traced(stale);
       const current = await api.get(itemPath(created.id));
       expect(current.headers.get('etag')).toBe('"2"');
-      expect(current.json).not.toHaveProperty('extra');
+      expect(current.json).not.toHaveProperty(resource.optional.field);
     });
 
     it('without If-Match (or with If-Match: *) replaces unconditionally', async () => {
@@ -256,12 +267,14 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
 
   describe('PATCH /' + name + '/{id}', () => {
     it('merges the patch (JSON Merge Patch): changed attributes replaced, others kept, null removes an attribute, ETag "2"', async () => {
-      const created = await create({ ...sample(), note: 'remove me', tags: { a: 1, b: 2 } });
-      const res = await api.patch(itemPath(created.id), { ...resource.patch, note: null, tags: { c: 3 } }, { 'If-Match': '"1"' });
+      // An optional attribute other than the one the patch sets (orders patch their status).
+      const [field, value] = name === 'orders' ? ['notes', 'ring twice'] : [resource.optional.field, resource.optional.value];
+      const created = await create({ ...sample(), [field]: value });
+      const res = await api.patch(itemPath(created.id), { ...resource.patch, [field]: null }, { 'If-Match': '"1"' });
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      const { note: _removed, ...kept } = created.json;
-      expect(res.json).toEqual({ ...kept, ...resource.patch, tags: { c: 3 }, version: 2, updatedAt: expect.stringMatching(ISO_DATE) });
+      const { [field]: _removed, ...kept } = created.json;
+      expect(res.json).toEqual({ ...kept, ...resource.patch, version: 2, updatedAt: expect.stringMatching(ISO_DATE) });
       expect(res.json.createdAt).toBe(created.json.createdAt);
       traced(res);
       expect((await api.get(itemPath(created.id))).json).toEqual(res.json);
@@ -274,21 +287,44 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect(res.json.version).toBe(2);
     });
 
+    it('accepts application/merge-patch+json (RFC 7396) as well as application/json; another media type → 415', async () => {
+      const created = await create();
+      const merge = await api.request('PATCH', itemPath(created.id), { body: resource.patch, headers: { 'Content-Type': 'application/merge-patch+json; charset=utf-8' } });
+      expect(merge.status).toBe(200);
+      expect(merge.json).toMatchObject({ ...resource.patch, version: 2 });
+      traced(merge);
+      const typo = await api.request('PATCH', itemPath(created.id), { body: { statuss: 'x' }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      expectGatewayProblem(cloud, typo, 400, 'Bad Request');
+      const text = await api.request('PATCH', itemPath(created.id), { rawBody: JSON.stringify(resource.patch), headers: { 'Content-Type': 'text/plain' } });
+      expectGatewayProblem(cloud, text, 415, 'Unsupported Media Type');
+      // merge-patch+json is for PATCH only: a POST in it has no model or template → 415.
+      const post = await api.request('POST', collection, { body: sample(), headers: { 'Content-Type': 'application/merge-patch+json' } });
+      expectGatewayProblem(cloud, post, 415, 'Unsupported Media Type');
+    });
+
+    it('an empty patch {} → 400 (it would change nothing), no new version', async () => {
+      const created = await create();
+      for (const type of ['application/json', 'application/merge-patch+json']) {
+        const res = await api.request('PATCH', itemPath(created.id), { body: {}, headers: { 'Content-Type': type } });
+        expectGatewayProblem(cloud, res, 400, 'Bad Request');
+      }
+      expect((await storedItem(cloud, resource, created.id))?.version).toEqual({ N: '1' });
+    });
+
     it('answers 412 with a stale If-Match', async () => {
       const created = await create();
       const res = await api.patch(itemPath(created.id), resource.patch, { 'If-Match': '"5"' });
       expectProblem(res, 412, 'Precondition Failed');
-      expect(res.json.detail).toBe(`If-Match does not match the current ETag "1" of ${name}/${created.id}.`);
+      expect(res.json.detail).toBe(`If-Match does not match the current ETag "1" of ${name}/${created.id} (strong comparison: a weak W/ tag never matches).`);
       traced(res);
       expect((await api.get(itemPath(created.id))).json).toEqual(created.json);
     });
 
-    it('answers 422 for server-owned attributes and for another id in the body', async () => {
+    it('answers 400 for server-owned attributes (not in the model) and 422 for another id in the body', async () => {
       const created = await create();
-      for (const attribute of ['version', 'createdAt', 'updatedAt', 'deletedAt']) {
+      for (const attribute of ['version', 'createdAt', 'updatedAt', 'deletedAt', 'requestToken', 'lastRequestAt']) {
         const res = await api.patch(itemPath(created.id), { [attribute]: attribute === 'version' ? 9 : '2020-01-01T00:00:00Z' });
-        expectProblem(res, 422, 'Unprocessable Content');
-        expect(res.json.detail).toBe('version, createdAt, updatedAt and deletedAt are set by the server and cannot be written.');
+        expectGatewayProblem(cloud, res, 400, 'Bad Request');
       }
       const mismatch = await api.patch(itemPath(created.id), { [key]: 'other' });
       expectProblem(mismatch, 422, 'Unprocessable Content');
@@ -303,6 +339,8 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       const res = await api.delete(itemPath(created.id));
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
+      // An empty template result: no body, and not the `content-length: 1` of a stray newline.
+      expect(res.headers.get('content-length') ?? '0').toBe('0');
       traced(res);
       expect(await storedItem(cloud, resource, created.id)).toBeUndefined();
       expectProblem(await api.get(itemPath(created.id)), 404, 'Not Found');
@@ -316,13 +354,29 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect((await api.get(itemPath(created.id))).status).toBe(200);
       expect((await api.delete(itemPath(created.id), { 'If-Match': '"1"' })).status).toBe(204);
     });
+
+    it('If-Match uses strong comparison: W/"1" never matches → 412; If-Match: * on a missing item → 412, not 404', async () => {
+      const created = await create();
+      const weak = await api.delete(itemPath(created.id), { 'If-Match': 'W/"1"' });
+      expectProblem(weak, 412, 'Precondition Failed');
+      expect((await api.get(itemPath(created.id))).status).toBe(200);
+      const missing = `missing-${randomUUID()}`;
+      for (const res of [
+        await api.delete(itemPath(missing), { 'If-Match': '*' }),
+        await api.put(itemPath(missing), resource.replacement, { 'If-Match': '*' }),
+        await api.patch(itemPath(missing), resource.patch, { 'If-Match': '"1"' }),
+      ]) {
+        expectProblem(res, 412, 'Precondition Failed');
+        expect(res.json.detail).toBe(`If-Match cannot match: ${name}/${missing} does not exist.`);
+      }
+    });
   });
 
   describe('concurrent writes (optimistic concurrency, no lost update)', () => {
     it('5 PUTs with the same If-Match at once: exactly one 200, the others 412, and the item is at version 2', async () => {
       const created = await create();
       const results = await Promise.all(
-        [1, 2, 3, 4, 5].map((n) => api.put(itemPath(created.id), { ...resource.replacement, attempt: n }, { 'If-Match': '"1"' })),
+        [1, 2, 3, 4, 5].map((n) => api.put(itemPath(created.id), resource.sample(n), { 'If-Match': '"1"' })),
       );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 412, 412, 412, 412]);
@@ -335,7 +389,7 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
 
     it('5 PUTs without If-Match at once: each answers 200 or 409, and the version counts exactly the 200s', async () => {
       const created = await create();
-      const results = await Promise.all([1, 2, 3, 4, 5].map((n) => api.put(itemPath(created.id), { ...resource.replacement, attempt: n })));
+      const results = await Promise.all([1, 2, 3, 4, 5].map((n) => api.put(itemPath(created.id), resource.sample(n))));
       for (const r of results) expect([200, 409]).toContain(r.status);
       const applied = results.filter((r) => r.status === 200);
       expect(applied.length).toBeGreaterThanOrEqual(1);
@@ -437,8 +491,24 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       const res = await api.post(collection, resource.missingRequired.body);
       expectGatewayRejection(cloud, res, 400);
       expect(res.text).toContain('"title":"Bad Request"');
-      // validationErrorString quotes property names unescaped, so the detail is API Gateway's messageString.
-      expect(res.json.detail).toBe('Invalid request body');
+      // validationErrorString quotes property names unescaped, so on AWS as here the detail names the model, not the property.
+      expect(res.json.detail).toBe(`Invalid request body: the body does not match the model of POST /${name}.`);
+    });
+
+    it('an undeclared property (a typo) → 400 on POST, PUT and PATCH, nothing stored', async () => {
+      const created = await create();
+      const typo = `${resource.missingRequired.field}x`;
+      const postId = `${name}-${randomUUID()}`;
+      for (const res of [
+        await api.post(collection, { ...sample(), [key]: postId, [typo]: 'typo' }),
+        await api.put(itemPath(created.id), { ...resource.replacement, [typo]: 'typo' }),
+        await api.patch(itemPath(created.id), { [typo]: 'typo' }),
+        await api.post(collection, { ...sample(), [key]: postId, requestToken: 'x', lastRequestAt: 1 }),
+      ]) {
+        expectGatewayProblem(cloud, res, 400, 'Bad Request');
+      }
+      expect(await storedItem(cloud, resource, postId)).toBeUndefined();
+      expect((await storedItem(cloud, resource, created.id))?.version).toEqual({ N: '1' });
     });
 
     it('a property of the wrong type → 400 (POST, PUT and PATCH models), nothing written', async () => {
@@ -470,20 +540,20 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
     it("the 400 of a schema violation is valid problem JSON (the validator's message quotes property names)", async () => {
       const res = await api.post(collection, resource.missingRequired.body);
       expectGatewayProblem(cloud, res, 400, 'Bad Request');
-      expect(res.json.detail).toBe('Invalid request body');
+      expect(res.json.detail).toBe(`Invalid request body: the body does not match the model of POST /${name}.`);
     });
 
-    it('a server-owned attribute in a POST → 422 from the workflow (ValidateBody), nothing written', async () => {
+    it('a server-owned attribute in a POST → 400 from the model (it declares none of them), nothing written', async () => {
       const id = `${name}-${randomUUID()}`;
       const res = await api.post(collection, { ...sample(), [key]: id, version: 7 });
-      expectProblem(res, 422, 'Unprocessable Content');
-      traced(res);
+      expectGatewayProblem(cloud, res, 400, 'Bad Request');
       expect(await storedItem(cloud, resource, id)).toBeUndefined();
     });
 
-    it('a body over 240,000 characters → 413 from the workflow, and the execution input does not carry it (POST and PUT)', async () => {
+    (name === 'orders' ? it : it.skip)('a body over 240,000 characters → 413 from the workflow, and the execution input does not carry it (POST and PUT)', async () => {
+      // Only a declared free-text attribute can carry it past the model: orders' notes.
       const created = await create();
-      const huge = { ...resource.sample(1), note: 'x'.repeat(250_000) };
+      const huge = { ...resource.sample(1), notes: 'x'.repeat(250_000) };
       for (const res of [await api.post(collection, huge), await api.put(itemPath(created.id), huge)]) {
         expectProblem(res, 413, 'Payload Too Large');
         const execution = traced(res);
@@ -555,7 +625,7 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
 });
 
 describe('routes the API does not have', () => {
-  it.each(['/nope', '/orders/a/b', '/'])('GET %s → 404 problem JSON from the customised gateway response, with X-Request-Id, no execution', async (p) => {
+  it.each(['/nope', '/orders/a/b', '/'])('GET %s → 404 problem JSON from the customised gateway response, with its request id, no execution', async (p) => {
     const res = await api.get(p);
     expectGatewayProblem(cloud, res, 404, 'Not Found');
     expect(res.json.detail).toMatch(new RegExp(`^No route for GET ${api.stagePath}${p === '/' ? '/?' : p}$`));
@@ -577,9 +647,10 @@ describe("API Gateway's own errors", () => {
     });
   });
 
-  it('carry X-Request-Id and allow any origin', async () => {
+  it('carry their request id in x-amzn-RequestId and the body (a gateway response cannot map it to X-Request-Id) and allow any origin', async () => {
     for (const res of [await api.get('/nope'), await api.post('/orders', { customer: 'Ada' })]) {
-      expect(res.requestId).toMatch(/\S/);
+      expect(res.requestId).toBeNull();
+      expect(res.json.requestId).toBe(res.headers.get('x-amzn-requestid'));
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
     }
   });

@@ -88,7 +88,6 @@ describe('customised gateway responses (AWS::ApiGateway::GatewayResponse)', () =
         ResponseParameters: {
           'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
           'gatewayresponse.header.x-origin': 'method.request.header.origin',
-          'gatewayresponse.header.x-stage': 'context.stage',
           'gatewayresponse.header.x-env': 'stageVariables.env',
         },
         ResponseTemplates: {
@@ -133,7 +132,6 @@ describe('customised gateway responses (AWS::ApiGateway::GatewayResponse)', () =
     expect(response.headers).toEqual({
       'Access-Control-Allow-Origin': '*',
       'x-origin': 'https://app.example.com',
-      'x-stage': 'prod',
       'x-env': 'prod',
       'content-type': 'application/json',
       'x-amzn-RequestId': '37cae0c7-8d0e-4d76-bb91-1a1e7f511c45',
