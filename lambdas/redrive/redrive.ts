@@ -3,7 +3,7 @@
  * state machine (StartSyncExecution, input `{...request, replay: true, queuedBecause, queuedAt}`, see
  * `replayInput`). The state machine records the
  * request's outcome and answers an already-final request from that record, so a replay is idempotent and a
- * message seen twice is harmless (shared/PITFALLS.md #6). Used by the redrive Lambda (index.ts), the
+ * message seen twice is harmless (docs/pitfalls.md #6). Used by the redrive Lambda (index.ts), the
  * operator CLI (local/cli/commands/dlq.ts) and the local console (local/console/dlq.ts).
  *
  * The contract
@@ -18,13 +18,13 @@
  *    - a body that is not JSON or has no request (or no requestId) → `poison`: never replayed, never
  *      deleted, released for an operator (the queue's age alarm pages) and reported.
  *    Only `applied` and `rejected` delete the message. Receive counts play no part: a transient cause never
- *    makes a request poison, however long it lasts (PITFALLS #14).
+ *    makes a request poison, however long it lasts (docs/pitfalls.md #14).
  * 2. Never crash, never lose a result: after the first ReceiveMessage, every SQS call (DeleteMessage,
  *    ChangeMessageVisibility, SendMessage) is caught; its error is recorded on that message's outcome
  *    (`deleteError`, `visibilityError`, `requeueError`) and the run goes on. A message whose delete failed
  *    comes back and its replay is answered from the request record. A ReceiveMessage failing later ends the
  *    run with `stoppedBecause: 'error'` and the results so far. `onOutcome` is called after each message.
- * 3. Receipts stay within their visibility (PITFALLS #18): messages are received 10 at a time with 60 s
+ * 3. Receipts stay within their visibility (docs/pitfalls.md #18): messages are received 10 at a time with 60 s
  *    visibility, and only when a replay slot is free (at most MAX_PENDING waiting). A receipt older than
  *    20 s is extended (ChangeMessageVisibility, 60 s from now) before its replay starts, and so are those of
  *    messages waiting for a slot, at every scheduling step; before a delete or a requeue it is extended when

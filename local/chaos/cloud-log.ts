@@ -10,7 +10,7 @@ export interface RedriveLog {
   outcomes: Record<string, number>;
   /** The highest ApproximateReceiveCount a replayed message had (an outage makes it grow every run). */
   maxReceiveCount: number;
-  /** Messages kept with a receive count above 5 (poison under a "5 receives" rule: PITFALLS #14). */
+  /** Messages kept with a receive count above 5 (poison under a "5 receives" rule: docs/pitfalls.md #14). */
   keptAfterFiveReceives: number;
   /** Summary lines (one per resource and run). */
   runs: number;

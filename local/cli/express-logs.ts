@@ -1,7 +1,7 @@
 /**
  * Express executions on AWS, read back from CloudWatch Logs.
  *
- * Express workflows are not in ListExecutions/GetExecutionHistory (PITFALLS #4): their history exists
+ * Express workflows are not in ListExecutions/GetExecutionHistory (docs/pitfalls.md #4): their history exists
  * only as the log events of the state machine's log group (level ALL, includeExecutionData), here
  * `/aws/vendedlogs/states/<stack>-<resource>` (cdk/crud-resource.ts). Each log event's message is one
  * history event as JSON, with snake_case envelope fields and string numbers, e.g.

@@ -68,7 +68,7 @@ export class LocalTarget implements Target {
       endpoint: this.endpoint,
       region: this.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      // StartSyncExecution's `sync-` host prefix would resolve to sync-127.0.0.1 (PITFALLS #13).
+      // StartSyncExecution's `sync-` host prefix would resolve to sync-127.0.0.1 (docs/pitfalls.md #13).
       disableHostPrefix: true,
       maxAttempts: 2,
     };

@@ -8,7 +8,7 @@
  * — and it renders as `{"__type": "...", "message": "..."}` with HTTP 400 and `x-amzn-ErrorType`. An Error whose
  * `name` is a known Step Functions error code is rendered the same way; anything else becomes a 500 InternalFailure.
  *
- * SDK clients must set `disableHostPrefix: true` for StartSyncExecution against a custom endpoint (PITFALLS 13);
+ * SDK clients must set `disableHostPrefix: true` for StartSyncExecution against a custom endpoint (docs/pitfalls.md #13);
  * the endpoint itself answers whatever Host header arrives (e.g. `sync-localhost:4566`).
  */
 export interface StepFunctionsBackend {

@@ -99,7 +99,7 @@ describe.each(NAMES)('resource %s', (name) => {
       const integration = methods[method].Integration;
       expect(integration.Type).toBe('AWS');
       expect(integration.IntegrationHttpMethod).toBe('POST');
-      // The stack's region, not a hard-coded one (PITFALLS #12).
+      // The stack's region, not a hard-coded one (docs/pitfalls.md #12).
       expect(cfnText(integration.Uri)).toBe('arn:<AWS::Partition>:apigateway:<AWS::Region>:states:action/StartSyncExecution');
       expect(integration.Credentials).toEqual({ 'Fn::GetAtt': [id(apiRole), 'Arn'] });
       expect(integration.PassthroughBehavior).toBe('NEVER');
@@ -107,12 +107,12 @@ describe.each(NAMES)('resource %s', (name) => {
       expect(requestTemplate).toContain(`"stateMachineArn": "<${id(r().stateMachine)}>"`);
       expect(requestTemplate).toContain('"name": "$context.requestId"');
       expect(requestTemplate).not.toContain('${');
-      // Only allowlisted headers reach the execution history (PITFALLS #5).
+      // Only allowlisted headers reach the execution history (docs/pitfalls.md #5).
       const vtl = requestTemplate.replace(/^##.*$/gm, '');
       expect(vtl).not.toMatch(/authorization|cookie/i);
       expect(vtl).toContain('\\"headers\\":{\\"ifMatch\\":\\"$ifMatchText\\",\\"ifNoneMatch\\":\\"$ifNoneMatchText\\",\\"idempotencyKey\\":\\"$idempotencyKeyText\\"}');
       for (const other of NAMES.filter((n) => n !== name)) expect(requestTemplate).not.toContain(id(s.stack.resources[other].stateMachine));
-      // StartSyncExecution answers 200 for failed executions too: the 200 response template branches on status (PITFALLS #1).
+      // StartSyncExecution answers 200 for failed executions too: the 200 response template branches on status (docs/pitfalls.md #1).
       const ok = integration.IntegrationResponses.find((x: any) => x.StatusCode === '200');
       expect(ok.ResponseTemplates['application/json']).toContain('$execution.status == "SUCCEEDED"');
       expect(ok.ResponseParameters['method.response.header.X-Request-Id']).toBe('context.requestId');
@@ -329,7 +329,7 @@ describe('feature flags', () => {
     });
   });
 
-  test('the flags Lambda reads that profile with the appconfig: data-plane actions (PITFALLS #10)', () => {
+  test('the flags Lambda reads that profile with the appconfig: data-plane actions (docs/pitfalls.md #10)', () => {
     const fn = props(id(s.stack.flags.function));
     expect(fn.Environment.Variables).toEqual({
       APPCONFIG_APPLICATION_ID: { Ref: id(s.stack.flags.application) },

@@ -88,7 +88,7 @@ describe('chaos: storage first under faults, an outage, readOnly and kill -9', (
     expect(r.kills.map((k) => k.reason)).toEqual(['kill -9 during a redrive', 'kill -9 during load']);
     expect(r.stats.byStatus['202']).toBeGreaterThan(0);
     expect(r.verification.figures.recordReasons).toHaveProperty('ReadOnlyMode');
-    // The outage's messages were received by many scheduled runs and never became poison (PITFALLS #14).
+    // The outage's messages were received by many scheduled runs and never became poison (docs/pitfalls.md #14).
     expect(r.redriveLog.maxReceiveCount).toBeGreaterThan(5);
     expect(r.redriveLog.outcomes.poison ?? 0).toBe(0);
     expect(Object.keys(r.faultsFired).filter((k) => k.startsWith('dynamodb')).length).toBeGreaterThanOrEqual(4);

@@ -71,7 +71,7 @@ describe('two hours of maintenance, in seconds', () => {
   });
   afterAll(() => cloud?.stop());
 
-  it('a write queued during read-only survives two hours of redrive runs (PITFALLS #14) and is applied once the flag is off', async () => {
+  it('a write queued during read-only survives two hours of redrive runs (docs/pitfalls.md #14) and is applied once the flag is off', async () => {
     const api = new Api(cloud.apiUrl);
     cloud.services.appConfig.setFeatureFlag({ ...cloud.flags, flag: 'readOnly', enabled: true });
     const queued = await api.post('/orders', orders.sample(1), { 'Idempotency-Key': 'maintenance-1' });

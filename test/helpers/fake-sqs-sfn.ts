@@ -45,7 +45,7 @@ export interface StartSyncExecutionCall {
   stateMachineArn: string;
   name: string;
   input: string;
-  /** The Host header the client sent (PITFALLS #13: must not be sync-127.0.0.1). */
+  /** The Host header the client sent (docs/pitfalls.md #13: must not be sync-127.0.0.1). */
   host: string;
 }
 

@@ -39,7 +39,7 @@ beforeEach(async () => {
   target = { resource: 'orders', queueUrl: fake.queueUrl('orders-dlq'), stateMachineArn: STATE_MACHINE_ARN };
   clients = {
     sqs: new SQSClient({ ...LOCAL_CLIENT_CONFIG, endpoint: fake.url }),
-    // Without disableHostPrefix the SDK would call http://sync-127.0.0.1 (PITFALLS #13).
+    // Without disableHostPrefix the SDK would call http://sync-127.0.0.1 (docs/pitfalls.md #13).
     sfn: new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: fake.url, disableHostPrefix: true }),
   };
 });
@@ -353,7 +353,7 @@ describe('the redrive Lambda handler', () => {
     }
   });
 
-  test('awsClientConfig turns host prefixes off exactly when an endpoint is configured (PITFALLS #13)', () => {
+  test('awsClientConfig turns host prefixes off exactly when an endpoint is configured (docs/pitfalls.md #13)', () => {
     expect(awsClientConfig({ AWS_ENDPOINT_URL: 'http://localhost:4566' })).toEqual({ endpoint: 'http://localhost:4566', disableHostPrefix: true });
     expect(awsClientConfig({})).toEqual({});
   });

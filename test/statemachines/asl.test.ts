@@ -19,7 +19,7 @@ const read = (file: string): string => fs.readFileSync(path.join(DIR, file), 'ut
 const validate = (definition: unknown) => aslValidator(JSON.parse(JSON.stringify(definition)));
 const placeholders = (text: string): string[] => [...new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]))].sort();
 
-/** API Gateway's REST integration timeout (default, PITFALLS #3). */
+/** API Gateway's REST integration timeout (default, docs/pitfalls.md #3). */
 const INTEGRATION_TIMEOUT_SECONDS = 29;
 const WRITE_RESOURCE = /:dynamodb:(putItem|deleteItem|updateItem|batchWriteItem|transactWriteItems)$/i;
 /** Never retried: answered on their own path (a failed condition) or permanent. */

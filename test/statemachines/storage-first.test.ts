@@ -2,12 +2,12 @@
  * The storage-first behaviour of statemachines/crud-resource.asl.json, run on the local ASL engine against
  * the local DynamoDB (dynalite) and SQS, set up as test/statemachines/execution.test.ts does:
  *
- * - Idempotency-Key (IETF draft, PITFALLS #19): fingerprints, answers replayed after later writes, queued
+ * - Idempotency-Key (IETF draft, docs/pitfalls.md #19): fingerprints, answers replayed after later writes, queued
  *   and in-progress keys, abandoned claims, keys scoped to the resource.
  * - Request records (`request#<id>` in the requests table) written when a write is queued, and completed
- *   by its replays (PITFALLS #6, #14).
- * - Feature flags never read blind (PITFALLS #17), and never read by GETs.
- * - List pages bounded by UTF-8 size, not only count (PITFALLS #15, #16).
+ *   by its replays (docs/pitfalls.md #6, #14).
+ * - Feature flags never read blind (docs/pitfalls.md #17), and never read by GETs.
+ * - List pages bounded by UTF-8 size, not only count (docs/pitfalls.md #15, #16).
  * - The retry budget guard, and which DynamoDB errors are retried.
  *
  * The real clock runs, with jitter drawn as 0 so retries do not wait.

@@ -46,7 +46,7 @@ describe('services on the controllable clock', () => {
     expect(again.Attributes?.ApproximateReceiveCount).toBe('2');
     expect(Number(again.Attributes?.SentTimestamp)).toBeGreaterThanOrEqual(sentAt - 5);
     expect(Number(again.Attributes?.SentTimestamp)).toBeLessThan(sentAt + 1000);
-    // The first receipt handle expired with its visibility timeout (PITFALLS #18): deleting with it leaves the message.
+    // The first receipt handle expired with its visibility timeout (docs/pitfalls.md #18): deleting with it leaves the message.
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle }));
     await expect(sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 10 }))).rejects.toMatchObject({ name: 'MessageNotInflight' });
     const [summary] = cloud.services.sqs.listQueues();

@@ -405,7 +405,7 @@ describe('TestState (SDK v3 against the local endpoint, disableHostPrefix)', () 
   });
 
   it('has the sync- host prefix, as StartSyncExecution: an SDK client without disableHostPrefix calls sync-<host>', async () => {
-    // @aws-sdk/client-sfn marks TestState with the endpoint trait hostPrefix "sync-" (PITFALLS #13).
+    // @aws-sdk/client-sfn marks TestState with the endpoint trait hostPrefix "sync-" (docs/pitfalls.md #13).
     const client = new SFNClient({ endpoint: cloud.endpoint.url, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
     let host: string | undefined;
     client.middlewareStack.add(
