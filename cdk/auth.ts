@@ -19,8 +19,8 @@ export function authModeOf(scope: Construct, property?: AuthMode): AuthMode {
   return value;
 }
 
-/** Method options of a route that stays public whatever the mode (the OpenAPI document). CORS preflights are public already. */
-export const PUBLIC_METHOD: apigw.MethodOptions = { authorizationType: apigw.AuthorizationType.NONE };
+/** Method options of a route that stays public whatever the mode (the OpenAPI document): no authorizer, no API key. CORS preflights are public already. */
+export const PUBLIC_METHOD: apigw.MethodOptions = { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: false };
 
 /** cdk-nag findings each mode accepts, with the reason (applied by the stack with the common ones). */
 export const AUTH_ACCEPTED_FINDINGS: Record<AuthMode, { id: string; reason: string }[]> = {
