@@ -28,7 +28,7 @@ let States: Record<string, any>;
 beforeAll(async () => {
   cloud = await startTestCloud();
   const { stateMachineArn } = resourceOf(cloud, 'orders');
-  // StartSyncExecution and TestState have the `sync-` host prefix (PITFALLS #13).
+  // StartSyncExecution and TestState have the `sync-` host prefix (docs/pitfalls.md #13).
   sfn = new SFNClient({ endpoint: cloud.endpointUrl, region: stateMachineArn.split(':')[3], credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, disableHostPrefix: true, maxAttempts: 1 });
   const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
   definition = described.definition!;
@@ -101,6 +101,20 @@ describe('ReservedAttribute', () => {
     const body = { customer: 'Ada', version: 3, requestToken: 'x', lastRequestAt: 1 };
     const out = await testState('ReservedAttribute', { variables: { request: request({ body }), id: '' } });
     expect(JSON.parse(out.inspectionData!.variables!).problem.detail).toMatch(/^The body sets version, requestToken, lastRequestAt: /);
+  });
+});
+
+describe('InvalidQuery', () => {
+  it.each([
+    ['0', 'limit must be an integer from 1 to 100, got "0".'],
+    ['101', 'limit must be an integer from 1 to 100, got "101".'],
+    ['2.5', 'limit must be an integer from 1 to 100, got "2.5".'],
+    ['0001', 'limit must be an integer from 1 to 100, got "0001".'],
+    ['010', 'next must be a cursor returned by this collection (the next of a page, as is).'],
+    ['', 'next must be a cursor returned by this collection (the next of a page, as is).'],
+  ])('limit=%j: the detail names the parameter at fault', async (limit, detail) => {
+    const out = await testState('InvalidQuery', { variables: { request: request({ method: 'GET', query: { limit, next: 'x' } }), id: '' } });
+    expect(JSON.parse(out.inspectionData!.variables!).problem.detail).toBe(detail);
   });
 });
 

@@ -252,7 +252,7 @@ describe('construction from the template', () => {
     const other = new RestApi(resolved, 'Api2', fake.caller);
     expect(other.stageName).toBe('live');
     expect(other.listRoutes()).toEqual(['GET /ping']);
-    expect(other.unsupported).toEqual(expect.arrayContaining([expect.stringMatching(/stage throttling/), expect.stringMatching(/^PingGet: authorization AWS_IAM is not enforced/)]));
+    expect(other.unsupported).toEqual(expect.arrayContaining([expect.stringMatching(/^PingGet: authorization AWS_IAM is not enforced/)]));
   });
 
   test('an API without a Stage serves the prod stage', () => {
@@ -274,18 +274,19 @@ describe('routing', () => {
     expect(r.resourcePath).toBe('/orders');
   });
 
-  test('the /<stage> prefix is optional', async () => {
+  test('only the /<stage> path serves the API; without it (or under another stage) 403 {"message":"Forbidden"}, as on AWS', async () => {
     const withStage = await call('GET', '/v1/orders/42');
-    const without = await call('GET', '/orders/42');
     expect(withStage.statusCode).toBe(200);
-    expect(without.statusCode).toBe(200);
-    expect(fake.calls.map((c) => [c.parsed.id, c.parsed.path, c.parsed.resourcePath])).toEqual([
-      ['42', '/v1/orders/42', '/orders/{id}'],
-      ['42', '/v1/orders/42', '/orders/{id}'],
-    ]);
+    expect(fake.calls.map((c) => [c.parsed.id, c.parsed.path, c.parsed.resourcePath])).toEqual([['42', '/v1/orders/42', '/orders/{id}']]);
     expect((await call('GET', '/v1')).body).toBe('{"root":true}');
     expect((await call('GET', '/v1/')).body).toBe('{"root":true}');
-    expect((await call('GET', '/')).body).toBe('{"root":true}');
+    for (const path of ['/orders/42', '/', '/v2/orders', '/v10/orders']) {
+      const r = await call('GET', path);
+      expect({ path, status: r.statusCode, body: r.body }).toEqual({ path, status: 403, body: '{"message":"Forbidden"}' });
+      expect(header(r, 'x-amzn-ErrorType')).toBe('ForbiddenException');
+      expectRequestId(r);
+    }
+    expect(fake.calls).toHaveLength(1);
   });
 
   test('literal path parts win over {param}, which wins over {proxy+}', async () => {
@@ -324,7 +325,7 @@ describe('routing', () => {
   });
 
   test('unknown path: 403 {"message":"Missing Authentication Token"}', async () => {
-    for (const path of ['/v1/nope', '/nope', '/v1/orders/1/extra', '/v1/files', '/v2/orders']) {
+    for (const path of ['/v1/nope', '/v1/orders/1/extra', '/v1/files']) {
       const r = await call('GET', path);
       expect({ path, status: r.statusCode, body: r.body }).toEqual({ path, status: 403, body: '{"message":"Missing Authentication Token"}' });
       expect(header(r, 'x-amzn-ErrorType')).toBe('MissingAuthenticationTokenException');
@@ -369,6 +370,13 @@ describe('request validation', () => {
     const ok = await call('POST', '/v1/orders', { headers: json, body: '{"customer":"Ada"}' });
     expect(ok.statusCode).toBe(200);
     expect(fake.calls[0].parsed.body).toEqual({ customer: 'Ada' });
+    expect(ok.executionLog).toBeUndefined();
+  });
+
+  test("a refused body: the validator's report goes where API Gateway's execution log puts it, not into the default body", async () => {
+    const r = await call('POST', '/v1/orders', { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{}' });
+    expect(r.body).toBe('{"message": "Invalid request body"}');
+    expect(r.executionLog).toBe('Request body does not match model schema for content type application/json: [object has missing required properties (["customer"])]');
   });
 
   test('required parameters: 400 naming the missing ones (blank counts as missing); optional ones may be absent', async () => {
