@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { ROOT } from '../cdk/paths';
 import { RestApi } from './apigateway/rest-api';
 import { cognitoAuthorizer } from './apigateway/cognito-authorizer';
+import { apiGatewayControlRoute } from './apigateway/control-plane';
 import { sigv4Authorizer } from './apigateway/sigv4';
 import { LOCAL_CREDENTIALS } from './auth/sign-request';
 import { registerApiKeys } from './auth/api-keys';
@@ -61,7 +62,7 @@ const SYNTH_CACHE = path.join(ROOT, 'node_modules', '.cache', 'local-cloud');
 const NOT_EMULATED: Record<string, string> = {
   'AWS::IAM::Role': 'IAM is not enforced: every call is allowed',
   'AWS::IAM::Policy': 'IAM is not enforced: every call is allowed',
-  'AWS::Logs::LogGroup': 'logs go to this console; execution history is kept by the local Step Functions',
+  'AWS::Logs::LogGroup': 'Lambda logs go to this console; state machine execution logs to <data dir>/logs/ by their LoggingConfiguration (docs/logging.md); the console shows each execution\'s full history',
   'AWS::CloudWatch::CompositeAlarm': 'composite alarms are not evaluated',
   'AWS::CloudWatch::AnomalyDetector': 'anomaly detection is not emulated',
   'AWS::SQS::QueuePolicy': 'queue policies are not enforced',
@@ -294,6 +295,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => clock.now() });
       const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam, COGNITO_USER_POOLS: cognitoAuthorizer(cognito, () => clock.now()) } });
       restApi = api;
+      // aws apigateway get-api-keys --include-values (and get-usage-plans) against the endpoint.
+      routes.push(apiGatewayControlRoute(() => api.usagePlans));
       warnings.push(...api.unsupported);
       apiServer = await startApiServer({
         api,

@@ -5,6 +5,9 @@
  * client's key is not throttled.
  */
 import { AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { APIGatewayClient, GetApiKeyCommand, GetApiKeysCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand } from '@aws-sdk/client-api-gateway';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { jose } from '../../local/cognito/jose';
 import { Api, HttpResponse, LocalCloud, RESOURCE_CASES, executionsNamed, expectGatewayProblem, startTestCloud } from './helpers';
 
@@ -125,3 +128,27 @@ test("a burst over the slow client's limit → 429 problem JSON for the excess, 
   await cloud.clock.advance(1000);
   expect((await slow.get('/orders', { Authorization: idToken })).status).toBe(200);
 });
+
+test('the keys and plans are readable as on AWS: the SDK API Gateway client and aws apigateway get-api-keys --include-values against the endpoint', async () => {
+  const apigateway = new APIGatewayClient({ endpoint: cloud.endpointUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const keys = await apigateway.send(new GetApiKeysCommand({ includeValues: true }));
+    expect(keys.items!.map((k) => ({ name: k.name, value: k.value, enabled: k.enabled })).sort((a, b) => a.name!.localeCompare(b.name!))).toEqual([
+      { name: 'CrudApi-other', value: otherKey, enabled: true },
+      { name: 'CrudApi-slow', value: slowKey, enabled: true },
+    ]);
+    const slowId = cloud.apiKeys.find((k) => k.value === slowKey)!.id;
+    expect((await apigateway.send(new GetApiKeyCommand({ apiKey: slowId }))).value).toBeUndefined();
+    expect((await apigateway.send(new GetApiKeyCommand({ apiKey: slowId, includeValue: true }))).value).toBe(slowKey);
+    const plans = await apigateway.send(new GetUsagePlansCommand({}));
+    const slowPlan = plans.items!.find((p) => p.name === 'CrudApi-slow')!;
+    expect(slowPlan.throttle).toEqual({ rateLimit: 1, burstLimit: 5 });
+    expect((await apigateway.send(new GetUsagePlanKeysCommand({ usagePlanId: slowPlan.id }))).items!.map((k) => k.value)).toEqual([slowKey]);
+  } finally {
+    apigateway.destroy();
+  }
+  const { stdout } = await promisify(execFile)('aws', ['apigateway', 'get-api-keys', '--include-values', '--endpoint-url', cloud.endpointUrl, '--region', 'us-east-1', '--output', 'json'], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+  });
+  expect(JSON.parse(stdout).items.map((k: { value: string }) => k.value).sort()).toEqual([otherKey, slowKey].sort());
+}, 60_000);
