@@ -4,7 +4,10 @@
  *   npm start -- [--port 3000] [--endpoint-port 4566] [--host 127.0.0.1] [--data-dir .local-cloud] [--in-memory] [--no-schedules] [-c key=value]
  */
 import { parseArgs } from 'node:util';
+import { LOCAL_REGION } from './auth/sign-request';
 import { startLocalCloud } from './cloud';
+
+const AWS_REGION = LOCAL_REGION;
 
 const HELP = `Usage: npm start -- [options]
 
@@ -15,7 +18,9 @@ const HELP = `Usage: npm start -- [options]
   --in-memory           keep nothing on disk
   --no-schedules        do not run the template's schedule rules (the redrive)
   --quiet               no access log lines
-  -c, --context <k=v>   CDK context over cdk.json's, as cdk synth -c (repeatable), e.g. -c stage=prod (docs/logging.md)
+  -c, --context <k=v>   CDK context over cdk.json's, as cdk synth -c (repeatable), e.g. -c stage=prod (docs/logging.md),
+                        -c auth=none|cognito (docs/auth.md)
+  --credentials <k:s>   an access key and secret the API accepts in SigV4 signatures (repeatable; default local:local)
   -h, --help            this text
 
 The clock of the whole local cloud can be moved forward (SQS visibility and retention, retries and Wait
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
       'no-schedules': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
+      credentials: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,6 +62,7 @@ async function main(): Promise<void> {
     inMemory: values['in-memory'],
     schedules: !values['no-schedules'],
     context: contextOf(values.context),
+    credentials: credentialsOf(values.credentials),
     log: (line) => {
       if (!quiet) console.log(line);
     },
@@ -67,6 +74,10 @@ async function main(): Promise<void> {
     ...cloud.resources.map((r) => `                  ${cloud.apiUrl}/${r.name}`),
     // The usage plans' API keys: every method wants one in x-api-key (docs/auth.md).
     ...cloud.apiKeys.map((k) => `  API key:        ${k.value}   (${k.name}: export API_KEY=${k.value})`),
+    // With auth iam (the default) every method wants a SigV4 signature of these credentials (docs/auth.md).
+    ...(cloud.outputs.AuthMode === 'iam'
+      ? cloud.credentials.map((c) => `  Sign with:      --aws-sigv4 "aws:amz:${AWS_REGION}:execute-api" --user ${c.accessKeyId}:${c.secretAccessKey}   (access key ${c.accessKeyId}, secret ${c.secretAccessKey})`)
+      : [`  Auth:           ${cloud.outputs.AuthMode}`]),
     `  AWS endpoint:   ${cloud.endpointUrl}   (export AWS_ENDPOINT_URL=${cloud.endpointUrl})`,
     ...(cloud.cognito.poolIds.length ? [`  Cognito:        user pool ${cloud.cognito.poolIds.join(', ')}, app client ${cloud.cognito.clientIds.join(', ')} (cognito-idp on the AWS endpoint)`] : []),
     `  Console:        ${cloud.consoleUrl}`,
@@ -105,3 +116,13 @@ main().catch((error) => {
   if (error?.code === 'EADDRINUSE') console.error('A port is taken: pass --port / --endpoint-port, or stop the other process.');
   process.exit(1);
 });
+
+/** `--credentials key:secret` (repeatable) → the credentials the API accepts; none given: the default local:local. */
+function credentialsOf(pairs: string[]): { accessKeyId: string; secretAccessKey: string }[] | undefined {
+  if (pairs.length === 0) return undefined;
+  return pairs.map((pair) => {
+    const at = pair.indexOf(':');
+    if (at < 1 || at === pair.length - 1) throw new Error(`--credentials takes accessKeyId:secret, got ${JSON.stringify(pair)}`);
+    return { accessKeyId: pair.slice(0, at), secretAccessKey: pair.slice(at + 1) };
+  });
+}

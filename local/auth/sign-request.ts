@@ -5,6 +5,7 @@
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, createHmac } from 'node:crypto';
+import { localApiKeyFor } from './api-keys';
 
 export interface Credentials {
   accessKeyId: string;
@@ -80,9 +81,14 @@ export async function signRequest(
   return out;
 }
 
-/** fetch with a SigV4 signature (the body, if any, is a string): what a client of the IAM-authorized API sends. */
+/**
+ * fetch with a SigV4 signature (the body, if any, is a string): what a client of the IAM-authorized API sends.
+ * A local cloud of this process that hands out API keys (./api-keys.ts) gets its first one as x-api-key, as the e2e Api does.
+ */
 export async function signedFetch(url: string | URL, init: { method?: string; headers?: Record<string, string>; body?: string } = {}, options: SignOptions = {}): Promise<Response> {
   const method = init.method ?? 'GET';
-  const headers = await signRequest({ method, url, headers: init.headers, body: init.body }, options);
+  const apiKey = localApiKeyFor(String(url));
+  const given = { ...(apiKey !== undefined ? { 'x-api-key': apiKey } : {}), ...init.headers };
+  const headers = await signRequest({ method, url, headers: given, body: init.body }, options);
   return fetch(url, { method, headers, body: init.body });
 }

@@ -12,6 +12,7 @@
  * Both write what the state machine reads (statemachines/crud-resource.asl.json CheckCircuit, ClaimProbe): a write
  * to an opened circuit is queued at once (202 CircuitOpen).
  */
+import { signedFetch } from '../../../local/auth/sign-request';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -48,7 +49,7 @@ async function item(resource: string): Promise<Record<string, any> | undefined> 
 }
 
 async function postOrder(): Promise<{ status: number; reason?: string; requestId: string }> {
-  const res = await fetch(`${cloud.apiUrl}/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ORDER) });
+  const res = await signedFetch(`${cloud.apiUrl}/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ORDER) });
   const body = (await res.json()) as { reason?: string };
   return { status: res.status, reason: body.reason, requestId: res.headers.get('x-request-id')! };
 }

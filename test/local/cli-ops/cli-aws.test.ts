@@ -9,6 +9,7 @@
  * these tests prove which calls the CLI makes and what it does with AWS-shaped answers, not how AWS
  * itself behaves. One test lets a real SDK client fail to connect, for exit code 4.
  */
+import { signedFetch } from '../../../local/auth/sign-request';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -70,7 +71,7 @@ function clients(overrides: Partial<AwsClients> = {}): AwsClients {
 const aws = (argv: string[], sdk: AwsClients = clients(), region?: string) => runCli(['--aws', ...(region ? ['--region', region] : []), ...argv], { awsClients: () => sdk });
 
 async function post(resource: string, body: unknown): Promise<{ status: number; requestId: string }> {
-  const res = await fetch(`${cloud.apiUrl}/${resource}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await signedFetch(`${cloud.apiUrl}/${resource}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   await res.text();
   return { status: res.status, requestId: res.headers.get('x-request-id')! };
 }
@@ -93,7 +94,7 @@ describe('--aws: stack outputs from CloudFormation, DLQ and redrive over SQS and
     const redrive = await aws(['dlq', 'redrive', 'orders', '--all'], sdk);
     expect(redrive.code).toBe(EXIT.OK);
     expect(redrive.stdout).toMatch(/^2\/2 done: 2 applied, 0 rejected, 0 kept, 0 poison\. 0 messages left in the queue\.$/m);
-    for (const q of queued) expect((await fetch(`${cloud.apiUrl}/orders/${q.requestId}`)).status).toBe(200);
+    for (const q of queued) expect((await signedFetch(`${cloud.apiUrl}/orders/${q.requestId}`)).status).toBe(200);
   });
 
   test('a stack that does not exist: not found (exit 3), naming it and the region', async () => {

@@ -4,6 +4,7 @@
  * the endpoint — SQS and Step Functions through their AWS APIs, executions through the console API,
  * flags through /_local/appconfig/flags — and every exit code is checked.
  */
+import { signedFetch } from '../../../local/auth/sign-request';
 import * as net from 'node:net';
 import { startLocalCloud } from '../../../local/cloud';
 import type { LocalCloud } from '../../../local/cloud-types';
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 async function post(resource: string, body: unknown): Promise<{ status: number; requestId: string }> {
-  const res = await fetch(`${cloud.apiUrl}/${resource}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await signedFetch(`${cloud.apiUrl}/${resource}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   await res.text();
   return { status: res.status, requestId: res.headers.get('x-request-id')! };
 }
@@ -161,7 +162,7 @@ describe('the dead-letter queue', () => {
     expect(code).toBe(EXIT.OK);
     expect(stdout).toMatch(new RegExp(`^1/1  applied   ${target.requestId}  HTTP 201$`, 'm'));
     expect(stdout).toMatch(/1\/1 done: 1 applied, 0 rejected, 0 kept, 0 poison\. 11 messages left in the queue\./);
-    const stored = await fetch(`${cloud.apiUrl}/orders/${target.requestId}`);
+    const stored = await signedFetch(`${cloud.apiUrl}/orders/${target.requestId}`);
     expect(stored.status).toBe(200);
   });
 
@@ -190,7 +191,7 @@ describe('the dead-letter queue', () => {
     expect(lines[0]).toMatch(/^Redriving all 11 waiting messages of orders through CrudApi-ResourceordersStateMachine/);
     expect(lines.slice(1, 12).map((l) => l.slice(0, 14))).toEqual(Array.from({ length: 11 }, (_, i) => `${String(i + 1).padStart(2)}/11  applied`));
     expect(lines[12]).toBe('11/11 done: 11 applied, 0 rejected, 0 kept, 0 poison. 0 messages left in the queue.');
-    for (const q of queued) expect((await fetch(`${cloud.apiUrl}/orders/${q.requestId}`)).status).toBe(200);
+    for (const q of queued) expect((await signedFetch(`${cloud.apiUrl}/orders/${q.requestId}`)).status).toBe(200);
   });
 
   test('executions show follows a request into its replays from the queue', async () => {

@@ -11,6 +11,7 @@
  * (statemachines/crud-resource.asl.json RecordQueued and the replays' update), plus one real request queued by
  * throttled PutItems and applied by the redrive Lambda. `requests wait` runs on a fake clock: no real waiting.
  */
+import { signedFetch } from '../../../local/auth/sign-request';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -117,7 +118,7 @@ async function seed(): Promise<void> {
 /** A POST whose PutNewItem is throttled three times (every attempt): queued, its record written, 202. */
 async function queuedOrder(): Promise<string> {
   cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED, count: 3 });
-  const res = await fetch(`${cloud.apiUrl}/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ customer: 'Lin', items: [{ pizza: 'diavola', quantity: 2 }] }) });
+  const res = await signedFetch(`${cloud.apiUrl}/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ customer: 'Lin', items: [{ pizza: 'diavola', quantity: 2 }] }) });
   await res.text();
   cloud.services.faults.clear();
   expect([res.status, res.headers.get('location')]).toEqual([202, `/v1/requests/${res.headers.get('x-request-id')}`]);

@@ -4,6 +4,7 @@
  * (cached under node_modules/.cache/local-cloud until cdk/, statemachines/ or lambdas/ change).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { signRequest } from '../../../local/auth/sign-request';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -94,6 +95,16 @@ function bannerUrls(stdout: string): { api: string; endpoint: string } {
   return { api, endpoint };
 }
 
+/**
+ * A GET to the API as its printed banner says to call it: SigV4-signed with the printed credentials, and the
+ * printed API key when the stack has usage plans.
+ */
+async function apiGet(url: string, stdout: string): Promise<Response> {
+  const apiKey = /export API_KEY=(\S+?)\)/.exec(stdout)?.[1];
+  const headers = await signRequest({ method: 'GET', url, headers: apiKey ? { 'x-api-key': apiKey } : {} });
+  return fetch(url, { headers });
+}
+
 const BANNER_END = /Local cloud ready in [\d.]+ s\n[\s\S]*?\n {2}Data: +.+\n(?: {2}Not emulated:\n(?: {4}- .+\n)+)?/;
 
 test(
@@ -109,6 +120,8 @@ test(
     expect(out).toContain(`${api}/orders`);
     expect(out).toContain(`${api}/customers`);
     expect(out).toContain(`(export AWS_ENDPOINT_URL=${endpoint})`);
+    // The credentials SigV4 signatures are checked against (auth iam, the default): as the README's curl uses them.
+    expect(out).toContain('  Sign with:      --aws-sigv4 "aws:amz:us-east-1:execute-api" --user local:local');
     expect(out).toMatch(/^ {2}Data: +in memory$/m);
     // What the template holds that does not run locally is said, never skipped silently.
     expect(out).toMatch(/^ {2}Not emulated:$/m);
@@ -116,16 +129,20 @@ test(
     // The app's alarms are evaluated on the local metrics: not listed as unemulated.
     expect(out).not.toMatch(/AWS::CloudWatch::Alarm \(\d+\): alarms are not evaluated/);
 
-    const list = await fetch(`${api}/orders`);
+    const list = await apiGet(`${api}/orders`, out);
     expect(list.status).toBe(200);
     expect(list.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await list.json()) as any;
     expect(body.items).toEqual([]);
 
-    // The app customises MISSING_AUTHENTICATION_TOKEN (cdk/stack.ts): an unknown route is a 404 problem.
-    const missing = await fetch(`${api}/nothing-here`);
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as any).detail).toBe('No route for GET /v1/nothing-here');
+    // The app customises MISSING_AUTHENTICATION_TOKEN (cdk/auth.ts): with auth iam an unknown route and an unsigned
+    // request get the same 403 problem, which names both causes.
+    const missing = await apiGet(`${api}/nothing-here`, out);
+    expect(missing.status).toBe(403);
+    expect(((await missing.json()) as any).detail).toMatch(/no route for GET \/v1\/nothing-here$/);
+    const unsigned = await fetch(`${api}/orders`);
+    expect(unsigned.status).toBe(403);
+    expect(((await unsigned.json()) as any).detail).toMatch(/^Missing Authentication Token: the request is not signed/);
 
     const health = await fetch(`${endpoint}/health`);
     expect(health.status).toBe(200);
@@ -153,7 +170,7 @@ test(
       await cli.waitFor(BANNER_END);
       expect(cli.stdout()).toContain(`  Data:           ${dataDir}`);
       const { api } = bannerUrls(cli.stdout());
-      const r = await fetch(`${api}/orders`);
+      const r = await apiGet(`${api}/orders`, cli.stdout());
       expect(r.status).toBe(200);
       await r.text();
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -3,11 +3,12 @@
  * and the operator CLI use them: outputs, state machines with their layout, executions and their
  * analysis, the DLQs with redrive through the redrive Lambda's code, flags, and the live event stream.
  */
+import { signedFetch } from '../../../local/auth/sign-request';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LocalCloud } from '../../../local/cloud-types';
 import { STATIC_DIR } from '../../../local/console/static';
-import { getJson, openStream, postJson, startCloud } from './helpers';
+import { getJson, openStream, postJson, sendToApi, startCloud } from './helpers';
 
 const THROTTLED = 'ProvisionedThroughputExceededException';
 const ORDER = { customer: 'Ada', items: [{ pizza: 'margherita', quantity: 1 }] };
@@ -23,7 +24,7 @@ afterAll(() => cloud?.stop());
 afterEach(() => cloud.services.faults.clear());
 
 async function post(resource: string, body: unknown): Promise<{ status: number; requestId: string; executionArn: string }> {
-  const res = await postJson(`${cloud.apiUrl}/${resource}`, body);
+  const res = await sendToApi(`${cloud.apiUrl}/${resource}`, body);
   await res.text();
   return { status: res.status, requestId: res.headers.get('x-request-id')!, executionArn: res.headers.get('x-execution-arn')! };
 }
@@ -198,7 +199,7 @@ describe('dead-letter queues', () => {
     const all = await postJson(api('dlq/orders/redrive'), {});
     expect(((await all.json()) as any).outcomes.map((o: any) => [o.requestId, o.outcome])).toEqual([[second.requestId, 'applied']]);
     expect((await read()).find((q) => q.resource === 'orders').count).toBe(0);
-    for (const r of [first, second]) expect((await fetch(`${cloud.apiUrl}/orders/${r.requestId}`)).status).toBe(200);
+    for (const r of [first, second]) expect((await signedFetch(`${cloud.apiUrl}/orders/${r.requestId}`)).status).toBe(200);
 
     expect((await postJson(api('dlq/pizzas/redrive'), {})).status).toBe(404);
     expect((await postJson(api('dlq/orders/redrive'), { messageIds: 'all' })).status).toBe(400);

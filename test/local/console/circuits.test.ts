@@ -7,7 +7,7 @@
 import type { LocalCloud } from '../../../local/cloud-types';
 import { CircuitBusy, CircuitStore, CircuitTablePort, Item, decodeCircuit } from '../../../local/console/circuit-records';
 import { transitionsOf } from '../../../local/console/circuits';
-import { getJson, openStream, postJson, startCloud } from './helpers';
+import { getJson, openStream, postJson, sendToApi, startCloud } from './helpers';
 
 const ORDER = { customer: 'Ada', items: [{ pizza: 'margherita', quantity: 1 }] };
 const T0 = Date.parse('2026-11-23T16:00:00.000Z');
@@ -42,7 +42,7 @@ async function move(resource: string, action: 'open' | 'close', body: unknown = 
 }
 
 async function postOrder(): Promise<{ status: number; json: any; requestId: string }> {
-  const res = await postJson(`${cloud.apiUrl}/orders`, ORDER);
+  const res = await sendToApi(`${cloud.apiUrl}/orders`, ORDER);
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined, requestId: res.headers.get('x-request-id')! };
 }

@@ -1,4 +1,5 @@
 /** Helpers of the console tests: a quiet in-memory cloud on free ports, JSON over fetch, an SSE reader. */
+import { signedFetch } from '../../../local/auth/sign-request';
 import { startLocalCloud } from '../../../local/cloud';
 import type { LocalCloud } from '../../../local/cloud-types';
 
@@ -8,6 +9,11 @@ export function startCloud(): Promise<LocalCloud> {
 
 export function postJson(url: string, body: unknown, method = 'POST'): Promise<Response> {
   return fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** A JSON write to the API itself: SigV4-signed with the local credentials, as its AWS_IAM methods require. */
+export function sendToApi(url: string, body: unknown, method = 'POST'): Promise<Response> {
+  return signedFetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 export async function getJson(url: string): Promise<{ status: number; body: any }> {

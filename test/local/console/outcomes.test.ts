@@ -6,7 +6,7 @@
 import { TaskError, TaskHandlerRegistry, compileStateMachine, fakeClock } from '../../../local/asl';
 import type { LocalCloud } from '../../../local/cloud-types';
 import { analyzeHistory, matchRetryRule } from '../../../local/console/outcomes';
-import { postJson, startCloud } from './helpers';
+import { sendToApi, startCloud } from './helpers';
 
 const THROTTLED = 'ProvisionedThroughputExceededException';
 const ORDER = { customer: 'Ada', items: [{ pizza: 'margherita', quantity: 1 }] };
@@ -30,7 +30,7 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
 
   it('a create whose PutItem was throttled twice: PutNewItem retried 2×, delays within its Retry rule, the rest succeeded', async () => {
     cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED, count: 2 });
-    const res = await postJson(`${cloud.apiUrl}/orders`, ORDER);
+    const res = await sendToApi(`${cloud.apiUrl}/orders`, ORDER);
     expect(res.status).toBe(201);
     const { analysis } = analyse(res.headers.get('x-execution-arn')!);
 
@@ -81,7 +81,7 @@ describe('analyzeHistory on executions of the CRUD state machine (local cloud)',
 
   it('a create throttled on every attempt: PutNewItem caught after its retries, the Catch went to QueueForRedrive (the request record, throttled too, caught)', async () => {
     cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED });
-    const res = await postJson(`${cloud.apiUrl}/orders`, ORDER);
+    const res = await sendToApi(`${cloud.apiUrl}/orders`, ORDER);
     expect(res.status).toBe(202);
     const { execution, analysis } = analyse(res.headers.get('x-execution-arn')!);
 

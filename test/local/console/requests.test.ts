@@ -6,7 +6,7 @@
  */
 import type { LocalCloud } from '../../../local/cloud-types';
 import { Item, MAX_LIST_LIMIT, RequestRecordsReader, RequestsTablePort, decodeRequestRecord } from '../../../local/console/request-records';
-import { getJson, postJson, startCloud } from './helpers';
+import { getJson, sendToApi, startCloud } from './helpers';
 
 const THROTTLED = 'ProvisionedThroughputExceededException';
 const T0 = Date.parse('2026-11-23T16:00:00.000Z');
@@ -61,7 +61,7 @@ describe('GET /console/api/requests on a local cloud', () => {
 
   it('a queued write: the record with its execution and its DLQ message; after the redrive: applied, the outcome, the replay', async () => {
     cloud.services.faults.add({ service: 'dynamodb', operation: 'PutItem', error: THROTTLED, count: 3 });
-    const res = await postJson(`${cloud.apiUrl}/orders`, { customer: 'Ada', items: [{ pizza: 'margherita', quantity: 1 }] }, 'POST');
+    const res = await sendToApi(`${cloud.apiUrl}/orders`, { customer: 'Ada', items: [{ pizza: 'margherita', quantity: 1 }] }, 'POST');
     await res.text();
     cloud.services.faults.clear();
     expect(res.status).toBe(202);
