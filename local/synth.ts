@@ -22,7 +22,9 @@ const SOURCES = ['cdk', 'statemachines', 'lambdas', 'package-lock.json'];
  * under <cacheDir>/<hash of the sources> so that a restart with unchanged sources skips synthesis.
  */
 export function synthesizeApp(cacheDir: string, stackName = 'CrudApi', context: Record<string, unknown> = {}): SynthesizedApp {
-  const key = sourceHash(context);
+  // One entry per sources and context: clouds with other contexts (tests run them side by side) keep theirs.
+  const sources = sourceHash();
+  const key = `${sources}-${createHash('sha256').update(JSON.stringify(context)).digest('hex').slice(0, 8)}`;
   const assemblyDir = path.join(cacheDir, `assembly-${key}`);
   const templateFile = path.join(assemblyDir, `${stackName}.template.json`);
   if (fs.existsSync(templateFile)) {
@@ -42,9 +44,9 @@ export function synthesizeApp(cacheDir: string, stackName = 'CrudApi', context: 
     if (!fs.existsSync(templateFile)) throw error;
     fs.rmSync(building, { recursive: true, force: true });
   }
-  // Assemblies of older sources are stale.
+  // Assemblies of older sources are stale; those of the same sources with another context may be in use.
   for (const old of fs.readdirSync(cacheDir)) {
-    if (old.startsWith('assembly-') && old !== `assembly-${key}`) fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
+    if (old.startsWith('assembly-') && !old.startsWith(`assembly-${sources}-`)) fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
   }
   return { stackName, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')), assemblyDir, cached: false };
 }
@@ -55,9 +57,8 @@ function readCdkContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
-function sourceHash(context: Record<string, unknown>): string {
+function sourceHash(): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify(context));
   const visit = (p: string) => {
     const stat = fs.statSync(p);
     if (stat.isDirectory()) {
