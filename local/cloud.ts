@@ -51,6 +51,7 @@ import { toAwsError } from './services/errors';
 import { buildIntegrations } from './stepfunctions/integrations';
 import { StepFunctionsService } from './stepfunctions/service';
 import { ExecutionLogs } from './stepfunctions/execution-logs';
+import { executionLogsRoute } from './stepfunctions/logs-route';
 import { synthesizeApp } from './synth';
 
 export type { LocalCloud, LocalCloudOptions, LocalResource } from './cloud-types';
@@ -194,6 +195,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log,
     });
     routes.push(cognitoRoute(cognito));
+    // The state machines' execution logs through CloudWatch Logs' API (aws logs filter-log-events).
+    routes.push(executionLogsRoute(executionLogs, () => stepFunctions.stateMachines()));
 
     // Before anything resolves them: alarm names and ARNs (an event rule's pattern may name one).
     cloudWatch.loadTemplateAlarms(template, warnings);
@@ -291,8 +294,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const apis = template.resourcesOfType('AWS::ApiGateway::RestApi');
     if (apis.length > 1) warnings.push(`${apis.slice(1).map((a) => a.logicalId).join(', ')}: only the first REST API is served`);
     if (apis.length > 0) {
-      // AWS_IAM methods verify SigV4 against the credentials the cloud prints (default local/local).
-      const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => clock.now() });
+      // AWS_IAM methods verify SigV4 against the credentials the cloud prints (default local/local). The 5-minute
+      // window is checked on real time: clients (curl, the SDK) sign with their own clocks, which do not follow
+      // an advanced simulation clock; on AWS the two are the same.
+      const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => new Date() });
       const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam, COGNITO_USER_POOLS: cognitoAuthorizer(cognito, () => clock.now()) } });
       restApi = api;
       // aws apigateway get-api-keys --include-values (and get-usage-plans) against the endpoint.

@@ -3,6 +3,9 @@
  * local cloud that synthesizes the stack with that stage: prod logs ERROR events without execution data, so
  * the personal fields of a body (name, email, phone) never reach the logs; dev logs everything with data.
  */
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ERROR_EVENT_TYPES } from '../../local/stepfunctions/execution-logs';
 import { Api, LocalCloud, startTestCloud } from './helpers';
 
@@ -58,6 +61,29 @@ describe('stage prod', () => {
     }
     // The executions ran whole (the local console keeps their full history): only the logs are reduced.
     for (const requestId of requestIds) expect(cloud.stepFunctions.listExecutions().some((e) => e.name === requestId)).toBe(true);
+  });
+
+  test('the logs read back through CloudWatch Logs on the endpoint: the SDK (FilterLogEvents, DescribeLogGroups) and AWS CLI v1', async () => {
+    const { requestIds } = await writeCustomer(api);
+    const client = new CloudWatchLogsClient({ endpoint: cloud.endpointUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { logGroups } = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/vendedlogs/states/' }));
+    const group = logGroups!.map((g) => g.logGroupName!).find((g) => g.endsWith('-customers'))!;
+    expect(group).toBe('/aws/vendedlogs/states/CrudApi-customers');
+    const byRequest = await client.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: `"${requestIds[2]}"` }));
+    expect(byRequest.events!.map((e) => JSON.parse(e.message!).type)).toEqual(['TaskFailed']);
+    const byType = await client.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '{ ($.type = "ExecutionSucceeded") || ($.type = "TaskFailed") }' }));
+    expect(byType.events!.length).toBeGreaterThan(0);
+    expect(byType.events!.every((e) => JSON.parse(e.message!).type === 'TaskFailed')).toBe(true);
+    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+
+    const { stdout } = await promisify(execFile)(
+      'aws',
+      ['logs', 'filter-log-events', '--log-group-name', group, '--filter-pattern', `"${requestIds[2]}"`, '--endpoint-url', cloud.endpointUrl, '--region', 'us-east-1', '--output', 'json'],
+      { env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } },
+    );
+    const cli = JSON.parse(stdout);
+    expect(cli.events.map((e: any) => JSON.parse(e.message).type)).toEqual(['TaskFailed']);
+    expect(stdout).not.toContain(PERSONAL.email);
   });
 
   test('responses carry X-Request-Id (the execution name) but not X-Execution-Arn, which names the account and state machine', async () => {
