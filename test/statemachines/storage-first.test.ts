@@ -139,6 +139,7 @@ function request(
     query: { limit: '', next: '', ...query },
     headers: { ifMatch: '', ifNoneMatch: '', idempotencyKey: '', ...headers },
     requestId: `request-${seq}`,
+    caller: CALLER,
     receivedAt: 1_763_900_000_000 + seq,
     rejected: '',
     body,
@@ -215,7 +216,9 @@ async function requestsItem(pk: string): Promise<any> {
   return (await services.dynamodb.call('GetItem', { TableName: REQUESTS_TABLE, Key: { pk: { S: pk } }, ConsistentRead: true })).Item;
 }
 const requestRecord = (requestId: string) => requestsItem(`request#${requestId}`);
-const keyRecord = (api: Api, key: string) => requestsItem(`idempotency#${api.resource}#${key}`);
+/** The caller the request template names ($context.identity.userArn with auth iam): keys are scoped by it. */
+const CALLER = 'arn:aws:iam::123456789012:user/ada';
+const keyRecord = (api: Api, key: string, caller = CALLER) => requestsItem(`idempotency#${api.resource}#${caller}#${key}`);
 
 function dlqMessages(api: Api, requestId: string): any[] {
   return services.sqs
@@ -229,7 +232,7 @@ function fingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256').update(`${method} ${path} ${JSON.stringify(body)}`, 'utf8').digest('hex');
 }
 /** The id PrepareCreate derives from an Idempotency-Key when the body has none. */
-const idFromKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32);
+const idFromKey = (key: string, caller = CALLER) => createHash('sha256').update(`${caller} ${key}`, 'utf8').digest('hex').slice(0, 32);
 
 let ids = 0;
 const order = () => ({ customer: 'Ada', items: [{ pizza: 'margherita', quantity: 1 }], status: 'placed' });
@@ -409,7 +412,7 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     await services.dynamodb.call('PutItem', {
       TableName: REQUESTS_TABLE,
       Item: {
-        pk: { S: `idempotency#orders#${key}` },
+        pk: { S: `idempotency#orders#${CALLER}#${key}` },
         fingerprint: { S: fingerprint('POST', '/v1/orders', body) },
         requestId: { S: 'request-still-running' },
         status: { S: 'in-progress' },
@@ -432,7 +435,7 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     await services.dynamodb.call('PutItem', {
       TableName: REQUESTS_TABLE,
       Item: {
-        pk: { S: `idempotency#orders#${key}` },
+        pk: { S: `idempotency#orders#${CALLER}#${key}` },
         fingerprint: { S: fingerprint('POST', '/v1/orders', body) },
         requestId: { S: 'request-that-died' },
         status: { S: 'in-progress' },
@@ -466,7 +469,7 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     expect((await run(orders, request(orders, 'PATCH', id, { status: 'delivering' }))).statusCode).toBe(200);
     await services.dynamodb.call('UpdateItem', {
       TableName: REQUESTS_TABLE,
-      Key: { pk: { S: `idempotency#orders#${key}` } },
+      Key: { pk: { S: `idempotency#orders#${CALLER}#${key}` } },
       UpdateExpression: 'SET claimedAt = :old',
       ExpressionAttributeValues: { ':old': { N: String(Date.now() - 31_000) } },
     });
@@ -490,6 +493,26 @@ describe('Idempotency-Key (IETF draft): a retry answers as the first request did
     expect(customer.body).toMatchObject({ customerId: idFromKey(key), name: 'Ada' });
     expect((await keyRecord(orders, key)).fingerprint.S).toBe(fingerprint('POST', '/v1/orders', order()));
     expect((await keyRecord(customers, key)).fingerprint.S).toBe(fingerprint('POST', '/v1/customers', { name: 'Ada' }));
+  });
+
+  test('keys are scoped to the caller: another caller with the same key and another body gets its own item, not a 422', async () => {
+    const key = 'idem-caller-1';
+    const grace = 'arn:aws:iam::123456789012:user/grace';
+    const mine = await run(orders, request(orders, 'POST', '', order(), { idempotencyKey: key }));
+    const theirs = await run(orders, { ...request(orders, 'POST', '', { ...order(), customer: 'Grace' }, { idempotencyKey: key }), caller: grace });
+    expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
+    expect(mine.body).toMatchObject({ orderId: idFromKey(key) });
+    expect(theirs.body).toMatchObject({ orderId: idFromKey(key, grace), customer: 'Grace' });
+    expect((await keyRecord(orders, key, grace)).requestId.S).not.toBe((await keyRecord(orders, key)).requestId.S);
+    // The item's token names the caller too: the other caller's write is not taken for a replay of mine.
+    expect((await stored(orders, idFromKey(key, grace))).requestToken.S).toBe(`${grace} ${key}`);
+  });
+
+  test('an input without a caller (a message queued before callers existed) runs as anonymous', async () => {
+    const key = 'idem-anonymous-1';
+    const { caller: _caller, ...input } = request(orders, 'POST', '', order(), { idempotencyKey: key });
+    expect((await run(orders, input as Input)).statusCode).toBe(201);
+    expect((await keyRecord(orders, key, 'anonymous')).status.S).toBe('applied');
   });
 });
 
