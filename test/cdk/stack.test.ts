@@ -293,6 +293,20 @@ describe('API', () => {
     expect(JSON.parse(rendered)).toMatchObject({ type: 'about:blank', ...(status ? { status: Number(status) } : {}) });
   });
 
+  test("BAD_REQUEST_BODY names the refused model; the validator's report (quotes unescaped, and templates are not VTL) stays out of the body", () => {
+    const [, response] = ofType(resources, 'AWS::ApiGateway::GatewayResponse').find(([, p]) => p.ResponseType === 'BAD_REQUEST_BODY')!;
+    const template: string = response.ResponseTemplates['application/json'];
+    expect(template).not.toContain('validationErrorString');
+    expect(template).not.toMatch(/#(if|set|foreach)|\$util\./);
+    // API Gateway substitutes the variables; the message of this type has no quotes, so it can sit inside a JSON string.
+    const rendered = template
+      .replace('$context.error.message', 'Invalid request body')
+      .replace('$context.httpMethod', 'POST')
+      .replace('$context.resourcePath', '/orders')
+      .replace('$context.requestId', 'r-1');
+    expect(JSON.parse(rendered).detail).toBe('Invalid request body: the body does not match the model of POST /orders.');
+  });
+
   test('no mapping template of any method keeps an unresolved ${placeholder}', () => {
     for (const [, method] of ofType(resources, 'AWS::ApiGateway::Method')) {
       const texts = [
