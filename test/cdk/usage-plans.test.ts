@@ -45,10 +45,12 @@ describe('the default: one client named default', () => {
     expect(stage.MethodSettings).toEqual([expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]);
   });
 
-  test('429 THROTTLED and 403 INVALID_API_KEY are problem JSON gateway responses', () => {
+  test('429 THROTTLED (with Retry-After) and QUOTA_EXCEEDED, 403 INVALID_API_KEY are problem JSON gateway responses', () => {
     const responses = Object.fromEntries(ofType(defaults, 'AWS::ApiGateway::GatewayResponse').map(([, p]) => [p.ResponseType, p]));
     expect(responses.THROTTLED).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
     expect(responses.THROTTLED.ResponseTemplates['application/json']).toContain('"title":"Too Many Requests"');
+    expect(responses.THROTTLED.ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'1'");
+    expect(responses.QUOTA_EXCEEDED).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
     expect(responses.INVALID_API_KEY).toMatchObject({ StatusCode: '403', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
   });
 

@@ -16,6 +16,7 @@ const PASSWORD = 'Correct-Horse-Battery-9';
 const CLIENTS = [
   { name: 'slow', rateLimit: 1, burstLimit: 5 },
   { name: 'other', rateLimit: 100, burstLimit: 100 },
+  { name: 'metered', quota: { limit: 2, period: 'DAY' } },
 ];
 
 let cloud: LocalCloud;
@@ -58,7 +59,7 @@ test('the template has a user pool, its client, and an API key per client; npm s
   expect(cloud.outputs.AuthMode).toBe('cognito');
   expect(cloud.outputs.UserPoolId).toMatch(/^us-east-1_[0-9A-Za-z]{9}$/);
   expect(cloud.cognito.poolIds).toEqual([cloud.outputs.UserPoolId]);
-  expect(cloud.apiKeys.map((k) => k.name).sort()).toEqual(['CrudApi-other', 'CrudApi-slow']);
+  expect(cloud.apiKeys.map((k) => k.name).sort()).toEqual(['CrudApi-metered', 'CrudApi-other', 'CrudApi-slow']);
   expect(cloud.apiKeys.every((k) => /^[0-9A-Za-z]{40}$/.test(k.value))).toBe(true);
 });
 
@@ -120,6 +121,7 @@ test("a burst over the slow client's limit → 429 problem JSON for the excess, 
   expect(throttled.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(throttled.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
   expect(throttled.json.detail).toBe('Too Many Requests');
+  expect(throttled.headers.get('retry-after')).toBe('1');
 
   const others = await Promise.all(Array.from({ length: 8 }, () => client(otherKey).get('/orders', { Authorization: idToken })));
   expect(others.map((r) => r.status)).toEqual(Array(8).fill(200));
@@ -129,11 +131,28 @@ test("a burst over the slow client's limit → 429 problem JSON for the excess, 
   expect((await slow.get('/orders', { Authorization: idToken })).status).toBe(200);
 });
 
+test("a client's quota: used up within the day → 429 Limit Exceeded problem JSON; the next day it is served again", async () => {
+  const metered = client(cloud.apiKeys.find((k) => k.name === 'CrudApi-metered')!.value);
+  expect((await metered.get('/orders', { Authorization: idToken })).status).toBe(200);
+  expect((await metered.get('/orders', { Authorization: idToken })).status).toBe(200);
+  const refused = await metered.get('/orders', { Authorization: idToken });
+  expectGatewayProblem(cloud, refused, 429, 'Too Many Requests');
+  expect(refused.headers.get('x-amzn-errortype')).toBe('LimitExceededException');
+  expect(refused.json.detail).toBe('Limit Exceeded: this API key has used up its quota for the period');
+  expect(refused.headers.get('retry-after')).toBeNull();
+  await cloud.clock.advance(24 * 3600_000);
+  const { AuthenticationResult } = await cognito.send(
+    new InitiateAuthCommand({ ClientId: cloud.outputs.UserPoolClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'ada', PASSWORD } }),
+  );
+  expect((await metered.get('/orders', { Authorization: AuthenticationResult!.IdToken! })).status).toBe(200);
+});
+
 test('the keys and plans are readable as on AWS: the SDK API Gateway client and aws apigateway get-api-keys --include-values against the endpoint', async () => {
   const apigateway = new APIGatewayClient({ endpoint: cloud.endpointUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     const keys = await apigateway.send(new GetApiKeysCommand({ includeValues: true }));
     expect(keys.items!.map((k) => ({ name: k.name, value: k.value, enabled: k.enabled })).sort((a, b) => a.name!.localeCompare(b.name!))).toEqual([
+      { name: 'CrudApi-metered', value: cloud.apiKeys.find((k) => k.name === 'CrudApi-metered')!.value, enabled: true },
       { name: 'CrudApi-other', value: otherKey, enabled: true },
       { name: 'CrudApi-slow', value: slowKey, enabled: true },
     ]);
@@ -150,5 +169,5 @@ test('the keys and plans are readable as on AWS: the SDK API Gateway client and 
   const { stdout } = await promisify(execFile)('aws', ['apigateway', 'get-api-keys', '--include-values', '--endpoint-url', cloud.endpointUrl, '--region', 'us-east-1', '--output', 'json'], {
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
   });
-  expect(JSON.parse(stdout).items.map((k: { value: string }) => k.value).sort()).toEqual([otherKey, slowKey].sort());
+  expect(JSON.parse(stdout).items.map((k: { value: string }) => k.value).sort()).toEqual(cloud.apiKeys.map((k) => k.value).sort());
 }, 60_000);
