@@ -25,6 +25,11 @@ export interface LocalCloudOptions {
   stackName?: string;
   /** Run the template's EventBridge schedule rules (the redrive every 5 minutes). Default true. */
   schedules?: boolean;
+  /**
+   * Enforce the API's throttles and quotas (usage plans, the stage's MethodSettings), as API Gateway does. Default
+   * true; false keeps the API key check but never answers 429 (benchmarks and chaos runs measure the workflow).
+   */
+  throttling?: boolean;
   /** Where progress lines and warnings go (default console.log). */
   log?: (line: string) => void;
   /** The cloud's one clock (default: a new one at real time). Tests may hand in their own to start ahead or keep a reference. */

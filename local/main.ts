@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the synthesized app locally.
  *
- *   npm start -- [--port 3000] [--endpoint-port 4566] [--host 127.0.0.1] [--data-dir .local-cloud] [--in-memory] [--no-schedules] [-c key=value]
+ *   npm start -- [--port 3000] [--endpoint-port 4566] [--host 127.0.0.1] [--data-dir .local-cloud] [--in-memory] [--no-schedules] [--no-throttling] [-c key=value]
  */
 import { parseArgs } from 'node:util';
 import { LOCAL_REGION } from './auth/sign-request';
@@ -17,6 +17,7 @@ const HELP = `Usage: npm start -- [options]
   --data-dir <dir>      where tables, queues, executions and flags persist (default .local-cloud)
   --in-memory           keep nothing on disk
   --no-schedules        do not run the template's schedule rules (the redrive)
+  --no-throttling       never answer 429: usage plan and stage throttles are not enforced (benchmarks; docs/auth.md)
   --quiet               no access log lines
   -c, --context <k=v>   CDK context over cdk.json's, as cdk synth -c (repeatable), e.g. -c stage=prod (docs/logging.md),
                         -c auth=none|cognito (docs/auth.md)
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', default: '.local-cloud' },
       'in-memory': { type: 'boolean', default: false },
       'no-schedules': { type: 'boolean', default: false },
+      'no-throttling': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
       credentials: { type: 'string', multiple: true, default: [] },
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'],
     inMemory: values['in-memory'],
     schedules: !values['no-schedules'],
+    throttling: !values['no-throttling'],
     context: contextOf(values.context),
     credentials: credentialsOf(values.credentials),
     log: (line) => {

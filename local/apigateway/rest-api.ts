@@ -102,6 +102,8 @@ export class RestApi {
       authorizers?: Authorizers;
       /** `$context.accountId` and the account of IAM callers. */
       accountId?: string;
+      /** Enforce throttles and quotas (default true; ./usage-plans.ts). */
+      throttling?: boolean;
     } = {},
   ) {
     this.apiId = resolved.ref(logicalId);
@@ -121,7 +123,7 @@ export class RestApi {
 
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage' && belongs(r.Properties));
     this.stageName = stage?.Properties.StageName ?? 'prod';
-    this.usagePlans = new UsagePlans(resolved, this.apiId, this.stageName, () => (options.now?.() ?? new Date()).getTime());
+    this.usagePlans = new UsagePlans(resolved, this.apiId, this.stageName, () => (options.now?.() ?? new Date()).getTime(), { throttling: options.throttling ?? true });
     this.unsupported.push(...this.usagePlans.unsupported);
 
     // Resource tree: id → full path.

@@ -122,6 +122,8 @@ interface SystemUnderTest {
   /** Path of the orders collection, e.g. /v1/orders */
   collectionPath: string;
   ids: string[];
+  /** Sent with every request: the local cloud's API key (its usage plan's x-api-key). */
+  headers: Record<string, string>;
 }
 
 /** Creates `count` orders through the system's POST (8 at a time) and returns their ids (from Location). */
@@ -131,7 +133,7 @@ async function seed(system: SystemUnderTest, count: number): Promise<string[]> {
   const worker = async () => {
     while (made < count) {
       made++;
-      const res = await fetch(system.origin + system.collectionPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ORDER_BODY });
+      const res = await fetch(system.origin + system.collectionPath, { method: 'POST', headers: { ...system.headers, 'content-type': 'application/json' }, body: ORDER_BODY });
       const text = await res.text();
       const location = res.headers.get('location');
       if (res.status !== 201 || !location) throw new Error(`seeding ${system.name}: POST ${system.collectionPath} → ${res.status} ${text.slice(0, 300)}`);
@@ -145,8 +147,8 @@ async function seed(system: SystemUnderTest, count: number): Promise<string[]> {
 function jobFor(system: SystemUnderTest, scenario: ScenarioName, options: E2eOptions): LoadJob {
   const requests: LoadRequest[] =
     scenario === 'GET'
-      ? system.ids.map((id) => ({ method: 'GET', path: `${system.collectionPath}/${encodeURIComponent(id)}` }))
-      : [{ method: 'POST', path: system.collectionPath, body: ORDER_BODY, headers: { 'content-type': 'application/json' } }];
+      ? system.ids.map((id) => ({ method: 'GET', path: `${system.collectionPath}/${encodeURIComponent(id)}`, headers: system.headers }))
+      : [{ method: 'POST', path: system.collectionPath, body: ORDER_BODY, headers: { ...system.headers, 'content-type': 'application/json' } }];
   return {
     origin: system.origin,
     requests,
@@ -271,17 +273,19 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
     for (const name of systemNames) {
       if (name === 'local') {
         const t0 = performance.now();
-        const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {} });
+        // Throughput is measured past the stage's and the clients' throttles (100 and 50 requests/s), which would answer 429.
+        const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, throttling: false, log: () => {} });
         closers.push(() => cloud.stop());
         result.localCloudStartMs = Math.round(performance.now() - t0);
         result.apiUrl = cloud.apiUrl;
         const api = new URL(cloud.apiUrl);
-        systems.push({ name, origin: api.origin, collectionPath: `${api.pathname.replace(/\/$/, '')}/orders`, ids: [] });
+        const apiKey = cloud.apiKeys[0]?.value;
+        systems.push({ name, origin: api.origin, collectionPath: `${api.pathname.replace(/\/$/, '')}/orders`, ids: [], headers: apiKey ? { 'x-api-key': apiKey } : {} });
         log(`local cloud up in ${result.localCloudStartMs} ms at ${cloud.apiUrl}`);
       } else {
         const bare = await startBareServer({ resource: 'orders' });
         closers.push(() => bare.close());
-        systems.push({ name, origin: bare.url, collectionPath: '/orders', ids: [] });
+        systems.push({ name, origin: bare.url, collectionPath: '/orders', ids: [], headers: {} });
         log(`bare handler up at ${bare.url}`);
       }
     }

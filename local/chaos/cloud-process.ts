@@ -64,6 +64,8 @@ export class CloudProcess {
       '--data-dir',
       this.options.dataDir,
       '--quiet',
+      // The workload runs past the stage's and the clients' throttles (429 is not a fault under test).
+      '--no-throttling',
       ...(this.options.schedules === false ? ['--no-schedules'] : []),
     ];
     const log = fs.openSync(this.logFile, 'a');

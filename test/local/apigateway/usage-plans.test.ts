@@ -157,6 +157,15 @@ test('a quota is used up within its period (429 Limit Exceeded) and starts again
   expect((await call('GET', '/v1/items', q)).statusCode).toBe(200);
 });
 
+test('with throttling off (benchmarks) keys are still required, but no bucket or quota refuses', async () => {
+  const unthrottled = new RestApi(new ResolvedTemplate(buildTemplate(), 'Test'), 'Api', async () => ({ statusCode: 200, headers: {}, body: '' }), { now: () => new Date(now), throttling: false });
+  const send = (apiKey?: string) =>
+    unthrottled.handle({ method: 'GET', path: '/v1/items', query: new URLSearchParams(), rawHeaders: apiKey ? ['x-api-key', apiKey] : [], body: Buffer.alloc(0) });
+  for (let i = 0; i < 20; i++) expect((await send(keyValue('KeyA'))).statusCode).toBe(200);
+  for (let i = 0; i < 5; i++) expect((await send(keyValue('KeyQ'))).statusCode).toBe(200);
+  expect((await send()).statusCode).toBe(403);
+});
+
 test('TokenBucket: starts full, refills fractionally at the rate up to the burst; a burst of 0 refuses everything', () => {
   const bucket = new TokenBucket(2, 2, 0);
   expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([true, true, false]);
