@@ -295,10 +295,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (apis.length > 1) warnings.push(`${apis.slice(1).map((a) => a.logicalId).join(', ')}: only the first REST API is served`);
     if (apis.length > 0) {
       // AWS_IAM methods verify SigV4 against the credentials the cloud prints (default local/local). The 5-minute
-      // window is checked on real time: clients (curl, the SDK) sign with their own clocks, which do not follow
-      // an advanced simulation clock; on AWS the two are the same.
-      const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => new Date() });
-      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam, COGNITO_USER_POOLS: cognitoAuthorizer(cognito, () => clock.now()) } });
+      // window holds on the cloud's clock or on real time: clients (curl, the SDK) sign with their own clocks, which
+      // do not follow an advanced simulation clock; on AWS the two are the same.
+      const iam = sigv4Authorizer({ credentials, region: template.region, accountId: template.account, now: () => clock.now(), realNow: () => new Date() });
+      const api = new RestApi(template, apis[0].logicalId, callAwsAction, { now: () => clock.now(), accountId: template.account, authorizers: { AWS_IAM: iam, COGNITO_USER_POOLS: cognitoAuthorizer(cognito, () => clock.now()) }, throttling: options.throttling });
       restApi = api;
       // aws apigateway get-api-keys --include-values (and get-usage-plans) against the endpoint.
       routes.push(apiGatewayControlRoute(() => api.usagePlans));
