@@ -17,6 +17,8 @@ export interface CloudUrls {
   apiUrl: string;
   /** e.g. http://127.0.0.1:4566 */
   endpointUrl: string;
+  /** The first API key npm start prints (every method wants it as x-api-key), when the template has one. */
+  apiKey?: string;
 }
 
 export interface CloudProcessOptions {
@@ -86,7 +88,8 @@ export class CloudProcess {
         const endpoint = /AWS endpoint:\s+(http:\/\/\S+?)\/?\s/.exec(banner);
         if (api && endpoint) {
           clearTimeout(timer);
-          resolve({ apiUrl: api[1].replace(/\/$/, ''), endpointUrl: endpoint[1].replace(/\/$/, '') });
+          const key = /API key:\s+(\S+)/.exec(banner);
+          resolve({ apiUrl: api[1].replace(/\/$/, ''), endpointUrl: endpoint[1].replace(/\/$/, ''), ...(key ? { apiKey: key[1] } : {}) });
         }
       });
       child.once('exit', (code, signal) => {

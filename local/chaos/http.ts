@@ -38,6 +38,8 @@ export interface HttpRequest {
 
 export class HttpClient {
   private agent: http.Agent;
+  /** Sent with every request unless it sets them itself (the API key). */
+  readonly defaultHeaders: Record<string, string> = {};
 
   constructor(private readonly maxSockets = 64) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
@@ -56,7 +58,7 @@ export class HttpClient {
   request(req: HttpRequest): Promise<HttpAnswer> {
     const url = new URL(req.url);
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`The chaos client only talks to loopback, not ${url.hostname}`);
-    const headers: Record<string, string> = { ...req.headers };
+    const headers: Record<string, string> = { ...this.defaultHeaders, ...req.headers };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     return new Promise<HttpAnswer>((resolve, reject) => {
       let sent = false;

@@ -209,6 +209,8 @@ class ChaosRun {
   async run(): Promise<ChaosResult> {
     const o = this.options;
     const urls = await this.cloud.start();
+    // The key is the same on every start (derived from the template): set once for the whole run.
+    if (urls.apiKey) this.http.defaultHeaders['x-api-key'] = urls.apiKey;
     this.admin = new CloudAdmin(this.http, urls);
     this.names = await this.admin.names();
     this.offsetMs = (await this.admin.clock()).offsetMs;
