@@ -82,6 +82,9 @@ const HANDLED_ELSEWHERE = new Set([
   'AWS::ApiGateway::Deployment',
   'AWS::ApiGateway::Stage',
   'AWS::ApiGateway::Authorizer',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGateway::UsagePlan',
+  'AWS::ApiGateway::UsagePlanKey',
   'AWS::CDK::Metadata',
 ]);
 const APPCONFIG_ORDER = [

@@ -61,6 +61,8 @@ test('the template has a user pool, its client, and an API key per client; npm s
   expect(cloud.cognito.poolIds).toEqual([cloud.outputs.UserPoolId]);
   expect(cloud.apiKeys.map((k) => k.name).sort()).toEqual(['CrudApi-metered', 'CrudApi-other', 'CrudApi-slow']);
   expect(cloud.apiKeys.every((k) => /^[0-9A-Za-z]{40}$/.test(k.value))).toBe(true);
+  // Emulated, so not in the start-up list of what is not.
+  expect(cloud.warnings.filter((w) => /ApiKey|UsagePlan|Cognito|COGNITO|stage throttling/.test(w))).toEqual([]);
 });
 
 test('an ID token from the SDK Cognito client and an API key → 201; the execution runs as the user pool sub', async () => {
