@@ -13,6 +13,7 @@ import { Session } from 'node:inspector';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { signRequest } from '../auth/sign-request';
 import { startLocalCloud } from '../cloud';
 import { startBareServer } from './bare-server';
 import { LoadGenerator, type LoadJob, type LoadRequest, type LoadResult } from './load';
@@ -124,6 +125,8 @@ interface SystemUnderTest {
   ids: string[];
   /** Sent with every request: the local cloud's API key (its usage plan's x-api-key). */
   headers: Record<string, string>;
+  /** SigV4-sign each request (the local cloud's AWS_IAM methods); the bare handler needs none. */
+  sign?: boolean;
 }
 
 /** Creates `count` orders through the system's POST (8 at a time) and returns their ids (from Location). */
@@ -133,7 +136,9 @@ async function seed(system: SystemUnderTest, count: number): Promise<string[]> {
   const worker = async () => {
     while (made < count) {
       made++;
-      const res = await fetch(system.origin + system.collectionPath, { method: 'POST', headers: { ...system.headers, 'content-type': 'application/json' }, body: ORDER_BODY });
+      const url = system.origin + system.collectionPath;
+      const headers = { ...system.headers, 'content-type': 'application/json' };
+      const res = await fetch(url, { method: 'POST', headers: system.sign ? await signRequest({ method: 'POST', url, headers, body: ORDER_BODY }) : headers, body: ORDER_BODY });
       const text = await res.text();
       const location = res.headers.get('location');
       if (res.status !== 201 || !location) throw new Error(`seeding ${system.name}: POST ${system.collectionPath} → ${res.status} ${text.slice(0, 300)}`);
@@ -156,6 +161,7 @@ function jobFor(system: SystemUnderTest, scenario: ScenarioName, options: E2eOpt
     warmupMs: options.warmupMs,
     durationMs: options.durationMs,
     expectStatus: scenario === 'GET' ? 200 : 201,
+    sign: system.sign,
   };
 }
 
@@ -280,7 +286,7 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
         result.apiUrl = cloud.apiUrl;
         const api = new URL(cloud.apiUrl);
         const apiKey = cloud.apiKeys[0]?.value;
-        systems.push({ name, origin: api.origin, collectionPath: `${api.pathname.replace(/\/$/, '')}/orders`, ids: [], headers: apiKey ? { 'x-api-key': apiKey } : {} });
+        systems.push({ name, origin: api.origin, collectionPath: `${api.pathname.replace(/\/$/, '')}/orders`, ids: [], headers: apiKey ? { 'x-api-key': apiKey } : {}, sign: true });
         log(`local cloud up in ${result.localCloudStartMs} ms at ${cloud.apiUrl}`);
       } else {
         const bare = await startBareServer({ resource: 'orders' });

@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { signRequest } from '../auth/sign-request';
 import { percentileSorted, round } from './stats';
 
 export interface LoadRequest {
@@ -29,6 +30,8 @@ export interface LoadJob {
   durationMs: number;
   /** Status every answer should have; any other one counts as an error. */
   expectStatus: number;
+  /** SigV4-sign every request with the local credentials, as a client of the IAM-authorized API does (docs/auth.md). */
+  sign?: boolean;
 }
 
 export interface LoadResult {
@@ -47,9 +50,12 @@ export interface LoadResult {
   clientElu: number;
 }
 
-function send(agent: http.Agent, origin: URL, req: LoadRequest): Promise<{ status: number; body: string }> {
+async function send(agent: http.Agent, origin: URL, req: LoadRequest, sign = false): Promise<{ status: number; body: string }> {
+  const given: Record<string, string> = { ...req.headers };
+  if (req.body !== undefined) given['content-type'] ??= 'application/json';
+  const signed = sign ? await signRequest({ method: req.method, url: new URL(req.path, origin), headers: given, body: req.body }) : given;
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { ...req.headers };
+    const headers: Record<string, string | number> = { ...signed };
     if (req.body !== undefined) {
       headers['content-type'] ??= 'application/json';
       headers['content-length'] = Buffer.byteLength(req.body);
@@ -92,7 +98,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       let status = 0;
       let problem: string | undefined;
       try {
-        const res = await send(agent, origin, req);
+        const res = await send(agent, origin, req, job.sign);
         status = res.status;
         if (status !== job.expectStatus) problem = `${req.method} ${req.path} → ${status} ${res.body.slice(0, 300)}`;
       } catch (err) {

@@ -3,6 +3,7 @@
  * `/_local/...` admin routes (faults, flags, clock, queues), the console's outputs (names), Lambda Invoke
  * (the redrive), DynamoDB Scan (the final tables) and `GET /v1/requests/{id}` (request records).
  */
+import { signRequest } from '../auth/sign-request';
 import { HttpClient } from './http';
 import type { CloudUrls } from './cloud-process';
 
@@ -201,7 +202,9 @@ export class CloudAdmin {
   /** GET /v1/requests/{id}: the request record a 202's Location points to. */
   async requestRecord(location: string): Promise<{ status: number; body: any }> {
     const origin = new URL(this.urls.apiUrl).origin;
-    const answer = await this.http.request({ method: 'GET', url: origin + location, timeoutMs: 60_000 });
+    const url = origin + location;
+    // The record answers only the caller that made the request: the same signed client as the writes.
+    const answer = await this.http.request({ method: 'GET', url, headers: await signRequest({ method: 'GET', url }), timeoutMs: 60_000 });
     let body: any;
     try {
       body = JSON.parse(answer.text);

@@ -14,6 +14,7 @@
  */
 import type { CloudAdmin, CloudNames, QueueState, StoredItem } from './admin';
 import { KEY_ATTRIBUTE, RESOURCES, ResourceName } from './bodies';
+import { signRequest } from '../auth/sign-request';
 import { HttpClient } from './http';
 import { ItemExplanation, RequestRecord, Verdict, explainItem, isNothingWritten, markerOf, sameJson, verdictOf } from './model';
 import { isFinal, mapLimit, queuedLocations, refreshRecords } from './records';
@@ -361,12 +362,10 @@ async function checkIdempotency(input: VerifyInput, before: Record<ResourceName,
     let headers: Record<string, string> = {};
     let text = '';
     try {
-      ({ status, headers, text } = await http.request({
-        method: w.method,
-        url: admin.apiUrl + path,
-        headers: { 'idempotency-key': w.key!, ...(w.body ? { 'content-type': 'application/json' } : {}) },
-        body: w.body ? JSON.stringify(w.body) : undefined,
-      }));
+      const url = admin.apiUrl + path;
+      const body = w.body ? JSON.stringify(w.body) : undefined;
+      const signed = await signRequest({ method: w.method, url, headers: { 'idempotency-key': w.key!, ...(w.body ? { 'content-type': 'application/json' } : {}) }, body });
+      ({ status, headers, text } = await http.request({ method: w.method, url, headers: signed, body }));
     } catch (error) {
       failures.push({ kind: 'no-answer', detail: `${w.method} ${w.marker}: ${(error as Error).message}` });
       figures.mismatched++;

@@ -16,6 +16,7 @@
  *   held (`gate.pause`) and wait while the cloud is down (`gate.setUp(false)`).
  */
 import { createHash } from 'node:crypto';
+import { signRequest } from '../auth/sign-request';
 import { Body, KEY_ATTRIBUTE, RESOURCES, ResourceName, WriteMethod, bodyFor } from './bodies';
 import { HttpClient, TransportError, sleep } from './http';
 import { Rng } from './rng';
@@ -64,9 +65,12 @@ export interface Item {
   writes: Write[];
 }
 
-/** The id a POST gets from its Idempotency-Key (docs/idempotency.md). */
+/** The caller the chaos client signs in as: the local cloud's default credentials (docs/auth.md). */
+export const CHAOS_CALLER = 'arn:aws:iam::000000000000:user/local';
+
+/** The id a POST gets from its Idempotency-Key: SHA-256 of `<caller> <key>`, first 32 hex characters (docs/idempotency.md). */
 export function idFromKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${CHAOS_CALLER} ${key}`, 'utf8').digest('hex').slice(0, 32);
 }
 
 export const NOTHING_WRITTEN = /nothing was written/i;
@@ -348,13 +352,11 @@ export class Workload {
     gate.begin();
     const t0 = performance.now();
     try {
-      const answer = await this.options.http.request({
-        method: write.method,
-        url: this.options.apiUrl() + path,
-        headers,
-        body: write.body === undefined ? undefined : JSON.stringify(write.body),
-        timeoutMs: 60_000,
-      });
+      const url = this.options.apiUrl() + path;
+      const body = write.body === undefined ? undefined : JSON.stringify(write.body);
+      // SigV4 with the local credentials, signed as it is sent (a retry is signed again).
+      const signed = await signRequest({ method: write.method, url, headers, body });
+      const answer = await this.options.http.request({ method: write.method, url, headers: signed, body, timeoutMs: 60_000 });
       attempt.status = answer.status;
       attempt.location = answer.headers['location'];
       attempt.etag = answer.headers['etag'];
