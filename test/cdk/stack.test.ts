@@ -325,12 +325,19 @@ describe('feature flags', () => {
     s.template.hasResourceProperties('AWS::AppConfig::ConfigurationProfile', { Type: 'AWS.AppConfig.FeatureFlags', LocationUri: 'hosted' });
   });
 
-  test('the hosted version defines and sets readOnly, softDelete and publishEvents (all off by default)', () => {
+  test('the hosted version defines and sets readOnly, softDelete and publishEvents (all off by default) and circuitBreaker (on) with its settings as constrained attributes', () => {
     const [, version] = ofType(resources, 'AWS::AppConfig::HostedConfigurationVersion')[0];
     expect(version.ContentType).toBe('application/json');
     const content = JSON.parse(version.Content);
-    expect(Object.keys(content.flags).sort()).toEqual(['publishEvents', 'readOnly', 'softDelete']);
-    expect(content.values).toEqual({ readOnly: { enabled: false }, softDelete: { enabled: false }, publishEvents: { enabled: false } });
+    expect(Object.keys(content.flags).sort()).toEqual(['circuitBreaker', 'publishEvents', 'readOnly', 'softDelete']);
+    expect(content.values).toEqual({
+      readOnly: { enabled: false },
+      softDelete: { enabled: false },
+      publishEvents: { enabled: false },
+      circuitBreaker: { enabled: true, failureThreshold: 5, windowSeconds: 60, coolDownSeconds: 30, maxCoolDownSeconds: 300, force: 'none' },
+    });
+    expect(content.flags.circuitBreaker.attributes.force.constraints).toEqual({ type: 'string', enum: ['none', 'open', 'closed'], required: true });
+    expect(content.flags.circuitBreaker.attributes.failureThreshold.constraints).toMatchObject({ type: 'number', minimum: 1 });
     expect([...FLAG_NAMES].sort()).toEqual(Object.keys(content.flags).sort());
   });
 
