@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stackOpenApiText, OPENAPI_FILE } from '../../cdk/bin/openapi';
+import { GENERATED_CLIENT_DIR, OPENAPI_FILE, stackOpenApiText } from '../../cdk/bin/openapi';
 import { buildOpenApiDocument } from '../../cdk/openapi';
 import { MAX_MAPPING_TEMPLATE_BYTES, documentTemplate } from '../../cdk/openapi-route';
 import { ROOT } from '../../cdk/paths';
 import { RESOURCES } from '../../cdk/resources';
-import { buildApp, removeSynthesized } from '../helpers/synth';
+import { buildApp, removeSynthesized, synthesize } from '../helpers/synth';
 import { startTestCloud } from '../e2e/helpers';
 
 afterAll(() => removeSynthesized());
@@ -48,6 +48,18 @@ describe('the document', () => {
     expect(validate(JSON.parse(committed))).toEqual({ valid: true });
   });
 
+  it('test/contract/generated-client/ is the client of docs/openapi.json (npm run openapi rewrites it)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-client-'));
+    try {
+      execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cdk', 'bin', 'openapi.ts'), '--client-to', dir], { cwd: ROOT });
+      const files = (root: string) => fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).sort();
+      expect(files(GENERATED_CLIENT_DIR)).toEqual(files(dir));
+      for (const file of files(dir)) expect([file, fs.readFileSync(path.join(GENERATED_CLIENT_DIR, file), 'utf8')]).toEqual([file, fs.readFileSync(path.join(dir, file), 'utf8')]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the security of each auth mode: SigV4, the Cognito token, and the API key of a usage plan', () => {
     const iam = buildOpenApiDocument({ resources: RESOURCES, stageName: 'v1', auth: 'iam', apiKeyRequired: true });
     expect(iam.security).toEqual([{ sigv4: [], apiKey: [] }]);
@@ -75,6 +87,16 @@ describe('served by API Gateway (MOCK integration)', () => {
     expect(template).not.toMatch(/[$#]/);
     expect(JSON.parse(template)).toEqual(stack.openApi.document);
     expect(Buffer.byteLength(template)).toBeLessThan(MAX_MAPPING_TEMPLATE_BYTES);
+  });
+
+  it('GET /openapi.json is a public MOCK method: no authorizer, no API key', () => {
+    const { template } = synthesize();
+    const resources = template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'openapi.json' } });
+    expect(Object.keys(resources)).toHaveLength(1);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m: any) => m.Properties.ResourceId?.Ref === Object.keys(resources)[0]);
+    expect(methods.map((m: any) => [m.Properties.HttpMethod, m.Properties.AuthorizationType, m.Properties.ApiKeyRequired ?? false, m.Properties.Integration.Type])).toEqual(
+      expect.arrayContaining([['GET', 'NONE', false, 'MOCK']]),
+    );
   });
 
   it('a document over the limit fails synthesis loudly', () => {
