@@ -98,7 +98,8 @@ export class CrudApiStack extends Stack {
       defaultCorsPreflightOptions: {
         allowOrigins: apigw.Cors.ALL_ORIGINS,
         allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key'],
+        // A browser may send what the auth mode and the usage plans need: the API key, a token or a SigV4 signature.
+        allowHeaders: ['Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Api-Key', 'Authorization', 'X-Amz-Date', 'X-Amz-Security-Token', 'X-Amz-Content-Sha256'],
         exposeHeaders: exposedHeaders(this.settings.debugHeaders),
       },
     });

@@ -581,7 +581,7 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect(res.text).toBe('');
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(res.headers.get('access-control-allow-methods')).toBe('GET,POST,PUT,PATCH,DELETE,OPTIONS');
-      expect(res.headers.get('access-control-allow-headers')).toBe('Content-Type,If-Match,If-None-Match,Idempotency-Key');
+      expect(res.headers.get('access-control-allow-headers')).toBe('Content-Type,If-Match,If-None-Match,Idempotency-Key,X-Api-Key,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256');
       expect(executionsNamed(cloud, res.headers.get('x-amzn-requestid') ?? '')).toEqual([]);
     });
 
