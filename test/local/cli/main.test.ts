@@ -122,6 +122,8 @@ test(
     expect(out).toContain(`(export AWS_ENDPOINT_URL=${endpoint})`);
     // The credentials SigV4 signatures are checked against (auth iam, the default): as the README's curl uses them.
     expect(out).toContain('  Sign with:      --aws-sigv4 "aws:amz:us-east-1:execute-api" --user local:local');
+    // The default client's API key, the same on every start (derived from the template), ready to export.
+    expect(out).toMatch(/^ {2}API key: +([0-9A-Za-z]{40}) +\(CrudApi-default: export API_KEY=\1\)$/m);
     expect(out).toMatch(/^ {2}Data: +in memory$/m);
     // What the template holds that does not run locally is said, never skipped silently.
     expect(out).toMatch(/^ {2}Not emulated:$/m);
@@ -193,7 +195,7 @@ test('--help prints the usage with every option and exits 0 without starting any
   expect(code).toBe(0);
   const out = cli.stdout();
   expect(out).toMatch(/^Usage: npm start -- \[options\]/);
-  for (const flag of ['--port <n>', '--endpoint-port <n>', '--host <address>', '--data-dir <dir>', '--in-memory', '--no-schedules', '--quiet', '-h, --help']) {
+  for (const flag of ['--port <n>', '--endpoint-port <n>', '--host <address>', '--data-dir <dir>', '--in-memory', '--no-schedules', '--no-throttling', '--quiet', '-h, --help']) {
     expect(out).toContain(flag);
   }
   expect(out).not.toContain('Local cloud ready');
