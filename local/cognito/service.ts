@@ -173,7 +173,10 @@ export class LocalCognito {
       }
       case 'ListUsers': {
         const pool = this.pool(requireMember(request, 'UserPoolId'));
-        return { Users: pool.users.list().map((u) => this.describeUser(u).User) };
+        const matches = listUsersFilter(request.Filter);
+        const users = pool.users.list().filter((u) => matches(u));
+        const limit = request.Limit === undefined ? 60 : Number(request.Limit);
+        return { Users: users.slice(0, limit).map((u) => this.describeUser(u).User) };
       }
       case 'AdminConfirmSignUp':
         return this.adminConfirmSignUp(request);
@@ -550,6 +553,24 @@ export class LocalCognito {
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(state));
     fs.renameSync(`${file}.tmp`, file);
   }
+}
+
+/**
+ * ListUsers' Filter: `attribute = "value"` (exact) or `attribute ^= "value"` (prefix), on username, email,
+ * phone_number, name, given_name, family_name, preferred_username, cognito:user_status, status, sub.
+ */
+function listUsersFilter(filter: unknown): (user: StoredUser) => boolean {
+  if (filter === undefined || filter === null || filter === '') return () => true;
+  const m = /^\s*([\w:]+)\s*(\^?=)\s*"([^"]*)"\s*$/.exec(String(filter));
+  const searchable = ['username', 'email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username', 'cognito:user_status', 'status', 'sub'];
+  if (!m || !searchable.includes(m[1])) throw new CognitoError('InvalidParameterException', 'Error while parsing filter.');
+  const [, attribute, operator, value] = m;
+  const valueOf = (u: StoredUser) =>
+    attribute === 'username' ? u.username : attribute === 'cognito:user_status' ? u.status : attribute === 'status' ? (u.enabled ? 'Enabled' : 'Disabled') : u.attributes[attribute];
+  return (u) => {
+    const v = valueOf(u);
+    return v !== undefined && (operator === '=' ? v === value : v.startsWith(value));
+  };
 }
 
 /** How Cognito shows where a code went: `g***@e***` / `+*******0100`. */

@@ -10,8 +10,10 @@ import {
   CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
   GetUserCommand,
+  AdminInitiateAuthCommand,
   InitiateAuthCommand,
   ListUserPoolClientsCommand,
+  ListUsersCommand,
   ListUserPoolsCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
@@ -255,6 +257,23 @@ test('REFRESH_TOKEN_AUTH issues new ID and access tokens (no new refresh token);
   expect((await client.send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken }))).Username).toBe('edsger');
   const bogus = client.send(new InitiateAuthCommand({ ClientId: adminClient, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'nope' } }));
   expect(await errorOf(bogus)).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
+});
+
+test('AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) for an operator; ListUsers with a filter', async () => {
+  await createConfirmedUser('margaret', { email: 'margaret@example.com' });
+  const out = await client.send(
+    new AdminInitiateAuthCommand({ UserPoolId: adminPool, ClientId: adminClient, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'margaret', PASSWORD } }),
+  );
+  expect(jose.decodeJwt(out.AuthenticationResult!.IdToken!)).toMatchObject({ 'cognito:username': 'margaret' });
+  const notAllowed = client.send(
+    new AdminInitiateAuthCommand({ UserPoolId: adminPool, ClientId: legacyClient, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'margaret', PASSWORD } }),
+  );
+  expect(await errorOf(notAllowed)).toMatchObject({ name: 'InvalidParameterException', message: 'Auth flow not enabled for this client' });
+  const found = await client.send(new ListUsersCommand({ UserPoolId: adminPool, Filter: 'email = "margaret@example.com"' }));
+  expect(found.Users!.map((u) => u.Username)).toEqual(['margaret']);
+  const prefixed = await client.send(new ListUsersCommand({ UserPoolId: adminPool, Filter: 'username ^= "marg"' }));
+  expect(prefixed.Users!.map((u) => u.Username)).toEqual(['margaret']);
+  expect(await errorOf(client.send(new ListUsersCommand({ UserPoolId: adminPool, Filter: 'email ~ "x"' })))).toMatchObject({ name: 'InvalidParameterException' });
 });
 
 test('a client with a secret needs SECRET_HASH', async () => {
