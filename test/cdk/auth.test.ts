@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AUTH_ACCEPTED_FINDINGS, AuthMode } from '../../cdk/auth';
 import { CrudApiStack } from '../../cdk/stack';
 import { ofType } from '../helpers/cfn';
-import { cdkJsonContext, removeSynthesized, synthesize } from '../helpers/synth';
+import * as fs from 'node:fs';
+import { buildApp, cdkJsonContext, removeSynthesized, synthesize, withNag } from '../helpers/synth';
 
 afterAll(removeSynthesized);
 
@@ -108,5 +109,38 @@ describe('auth = none (explicit opt-in)', () => {
 
   test('an unknown mode is refused', () => {
     expect(() => synthesize({ auth: 'open' as AuthMode })).toThrow(/auth must be one of iam, cognito, none/);
+  });
+});
+
+describe('cdk-nag per mode', () => {
+  /** The AwsSolutions rules synth reports (it throws on any unacknowledged finding); [] when it passes. */
+  function findings(app: { synth: () => unknown }): string[] {
+    const quiet = [jest.spyOn(console, 'error').mockImplementation(() => undefined), jest.spyOn(console, 'log').mockImplementation(() => undefined)];
+    try {
+      app.synth();
+      return [];
+    } catch (error) {
+      const report = /found in: (\S+validation-report\.json)/.exec(String((error as Error).message));
+      if (!report) throw error;
+      const json = JSON.parse(fs.readFileSync(report[1], 'utf8'));
+      return [...new Set<string>(json.pluginReports.flatMap((p: any) => p.violations.map((v: any) => v.ruleName)))];
+    } finally {
+      quiet.forEach((q) => q.mockRestore());
+    }
+  }
+
+  test.each(['cognito', 'none'] as AuthMode[])('auth %s passes with its acknowledgements (iam is test/cdk/nag.test.ts)', (auth) => {
+    expect(findings(buildApp({ auth, beforeSynth: (a) => withNag(a) }).app)).toEqual([]);
+  });
+
+  test.each(['iam', 'cognito', 'none'] as AuthMode[])('each acknowledgement of auth %s names a finding that really occurs without it', (auth) => {
+    let found: string[] = [];
+    jest.isolateModules(() => {
+      jest.doMock('../../cdk/auth', () => ({ ...jest.requireActual('../../cdk/auth'), AUTH_ACCEPTED_FINDINGS: { iam: [], cognito: [], none: [] } }));
+      const isolated = require('../helpers/synth') as typeof import('../helpers/synth');
+      found = findings(isolated.buildApp({ auth, beforeSynth: (a) => isolated.withNag(a) }).app);
+      isolated.removeSynthesized();
+    });
+    expect(found.sort()).toEqual(AUTH_ACCEPTED_FINDINGS[auth].map((f) => f.id).sort());
   });
 });
