@@ -136,7 +136,7 @@ export interface RedriveSummary {
 }
 
 export interface RedriveOptions {
-  /** Stop after this many messages (default 100). */
+  /** Stop after this many messages (default 5,000: a run is bounded by its deadline, so a backlog drains in one run). */
   maxMessages?: number;
   /** Replays running at once (default 4); messages of the same item never overlap. */
   concurrency?: number;
@@ -159,7 +159,9 @@ export interface RedriveOptions {
 }
 
 export const DEFAULTS = {
-  maxMessages: 100,
+  // A backlog (an outage, a circuit that was open) should drain in the run the "Circuit closed" event starts,
+  // not at 100 a minute: the Lambda's deadline bounds the run instead.
+  maxMessages: 5000,
   concurrency: 4,
   stopAfterConsecutiveKept: 3,
   requeueAfterSeconds: 7 * 24 * 3600,

@@ -3,6 +3,7 @@
  *
  *   npm run chaos -- [--writes 100000] [--concurrency 256] [--seed 1] [--outage-hours 2] [--outage-step-minutes 5]
  *                    [--quiet-ticks] [--idempotency-sample 1000] [--work-dir <dir>] [--keep] [--report <file>] [--quiet]
+ *   npm run chaos -- --scenario outage [--writes 300] [--concurrency 16]   (outage.ts: the circuit breaker's latency figures)
  *
  * Exit code 0 when every check passed, 1 when one failed, 2 when the run itself broke.
  */
@@ -10,9 +11,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport } from './report';
+import { renderOutageReport, runOutage } from './outage';
 import { FULL_DEFAULTS, runChaos } from './scenario';
 
 const HELP = `Usage: npm run chaos -- [options]
+
+  --scenario <name>          full (default: every fault, an outage, readOnly, kill -9, then the checks) or
+                             outage (a table outage, then all of DynamoDB: write latency before, during and
+                             after, calls to the failing table, time to an empty queue; --writes per phase)
 
   --writes <n>               writes to issue (default ${FULL_DEFAULTS.writes})
   --concurrency <n>          concurrent clients (default ${FULL_DEFAULTS.concurrency})
@@ -36,6 +42,7 @@ const HELP = `Usage: npm run chaos -- [options]
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      scenario: { type: 'string', default: 'full' },
       writes: { type: 'string' },
       concurrency: { type: 'string' },
       seed: { type: 'string' },
@@ -68,6 +75,21 @@ async function main(): Promise<number> {
     return x;
   };
   const workDir = values['work-dir'] ? path.resolve(values['work-dir']) : undefined;
+  const command = `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim();
+  if (values.scenario === 'outage') {
+    const results = await runOutage({
+      writes: Math.round(num('writes', 300)),
+      concurrency: Math.max(1, Math.round(num('concurrency', 16))),
+      kinds: ['table', 'dynamodb'],
+      workDir,
+      log: values.quiet ? () => undefined : (line) => console.error(line),
+    });
+    const report = renderOutageReport(results, command);
+    if (values.report) fs.writeFileSync(path.resolve(values.report), report + '\n');
+    console.log(report);
+    return 0;
+  }
+  if (values.scenario !== 'full') throw new Error(`--scenario is full or outage, not ${values.scenario}`);
   const result = await runChaos({
     writes: Math.round(num('writes', FULL_DEFAULTS.writes)),
     concurrency: Math.max(1, Math.round(num('concurrency', FULL_DEFAULTS.concurrency))),
@@ -85,7 +107,6 @@ async function main(): Promise<number> {
     keep: values.keep,
     log: values.quiet ? () => undefined : (line) => console.error(line),
   });
-  const command = `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim();
   const report = renderReport(result, command);
   if (fs.existsSync(result.workDir)) fs.writeFileSync(path.join(result.workDir, 'report.md'), report + '\n');
   if (values.report) fs.writeFileSync(path.resolve(values.report), report + '\n');
