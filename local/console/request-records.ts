@@ -3,12 +3,12 @@
  * `Location: /v1/requests/{id}`. The state machines write them to the requests table (cdk/request-records.ts,
  * statemachines/crud-resource.asl.json: RecordQueued, then each replay's update):
  *
- *   pk = request#<requestId>            requestId, resource, method, path, status (queued → applied | rejected),
+ *   pk = request#<requestId>            requestId, caller, resource, method, path, status (queued → applied | rejected),
  *                                       receivedAt, queuedAt, reason, cause, attempts, lastAttemptAt,
  *                                       lastAttempt (JSON text), finishedAt, outcome (JSON text),
  *                                       idempotencyKey?, expiresAt (TTL, epoch seconds)
- *   pk = idempotency#<resource>#<key>   fingerprint, requestId, status, outcome (not a request: read only
- *                                       to show next to the request that carries the key)
+ *   pk = idempotency#<resource>#<caller>#<key>   fingerprint, requestId, status, outcome (not a request: read
+ *                                       only to show next to the request that carries the key; docs/auth.md)
  *
  * This module reads them through a two-call port (Scan, GetItem in DynamoDB's wire shapes) so that the
  * console (the local DynamoDB service) and `crud-ops --aws` (@aws-sdk/client-dynamodb) share one reader.
@@ -78,6 +78,8 @@ export interface RequestSummary {
 
 /** One record, whole. */
 export interface RequestRecord extends RequestSummary {
+  /** Who made the request (docs/auth.md): an IAM ARN, a Cognito sub; absent on records made anonymously. */
+  caller?: string;
   cause?: string;
   lastAttempt?: LastAttempt;
   outcome?: RequestOutcome;
@@ -187,7 +189,9 @@ export class RequestRecordsReader {
     if (!item) return undefined;
     const record: RequestDetail = decodeRequestRecord(item);
     if (record.idempotencyKey && record.resource) {
-      const key = await this.port.getItem({ TableName: this.tableName, Key: { pk: { S: `${IDEMPOTENCY_PREFIX}${record.resource}#${record.idempotencyKey}` } }, ConsistentRead: true });
+      // Keys are scoped to the caller; a record without one was made anonymously.
+      const pk = `${IDEMPOTENCY_PREFIX}${record.resource}#${record.caller ?? 'anonymous'}#${record.idempotencyKey}`;
+      const key = await this.port.getItem({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true });
       if (key.Item) {
         record.idempotency = {
           key: record.idempotencyKey,
@@ -212,6 +216,7 @@ export function decodeRequestRecord(item: Item): RequestRecord {
   const statusCode = typeof outcome?.statusCode === 'number' ? outcome.statusCode : typeof lastAttempt?.statusCode === 'number' ? lastAttempt.statusCode : undefined;
   const record: RequestRecord = {
     requestId,
+    ...optional('caller', text(item.caller)),
     ...optional('resource', text(item.resource)),
     ...optional('method', text(item.method)),
     ...optional('path', text(item.path)),
@@ -235,7 +240,7 @@ export function decodeRequestRecord(item: Item): RequestRecord {
 
 export function summaryOf(record: RequestRecord): RequestSummary {
   const summary: Record<string, unknown> = { ...record };
-  for (const detailOnly of ['cause', 'lastAttempt', 'outcome', 'expiresAt', 'unreadable', 'idempotency']) delete summary[detailOnly];
+  for (const detailOnly of ['caller', 'cause', 'lastAttempt', 'outcome', 'expiresAt', 'unreadable', 'idempotency']) delete summary[detailOnly];
   return summary as unknown as RequestSummary;
 }
 

@@ -110,7 +110,7 @@ async function seed(): Promise<void> {
       outcome: JSON.stringify(OUTCOME_412),
     }),
     // Not a request: the Idempotency-Key record of the applied one. Never listed; shown with it.
-    { pk: { S: 'idempotency#orders#order-ada-1' }, requestId: { S: APPLIED }, status: { S: 'applied' }, fingerprint: { S: 'f1ng3rpr1nt' }, outcome: { S: JSON.stringify(OUTCOME_201) } },
+    { pk: { S: 'idempotency#orders#anonymous#order-ada-1' }, requestId: { S: APPLIED }, status: { S: 'applied' }, fingerprint: { S: 'f1ng3rpr1nt' }, outcome: { S: JSON.stringify(OUTCOME_201) } },
   ];
   for (const Item of items) await cloud.services.dynamodb.call('PutItem', { TableName: cloud.outputs.RequestsTableName, Item });
 }

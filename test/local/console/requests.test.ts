@@ -28,7 +28,7 @@ describe('GET /console/api/requests on a local cloud', () => {
     cloud = await startCloud();
     await put(requestItem('req-old', { resource: 'orders', method: 'POST', path: '/v1/orders', status: 'applied', receivedAt: iso(1_000), reason: 'ReadOnlyMode', cause: 'maintenance', attempts: 1, outcome: '{"statusCode":201,"headers":{},"body":{"orderId":"o1"}}', lastAttempt: '{"statusCode":201,"final":true}' }));
     await put(requestItem('req-new', { resource: 'customers', method: 'DELETE', path: '/v1/customers/c1', status: 'rejected', receivedAt: iso(5_000), reason: 'FlagsUnavailable', attempts: 2, outcome: '{"statusCode":404,"headers":{},"body":null}', lastAttempt: '{"statusCode":404,"final":true}' }));
-    await put({ pk: { S: 'idempotency#orders#key-1' }, requestId: { S: 'req-old' }, status: { S: 'applied' }, fingerprint: { S: 'abc' } });
+    await put({ pk: { S: 'idempotency#orders#anonymous#key-1' }, requestId: { S: 'req-old' }, status: { S: 'applied' }, fingerprint: { S: 'abc' } });
   }, 60_000);
   afterAll(() => cloud?.stop());
   afterEach(() => cloud.services.faults.clear());
