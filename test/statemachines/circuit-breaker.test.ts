@@ -347,3 +347,149 @@ describe('half-open and closing', () => {
     expect((await circuit())?.state.S).toBe('CLOSED');
   });
 });
+
+/**
+ * The events circuit (`circuit#<resource>#events`, docs/circuit-breaker.md "The event-publishing circuit"):
+ * with publishEvents on, a failing EventBridge opens it, the event waits in the dead-letter queue as a
+ * message of kind "event", and the write's answer never changes.
+ */
+describe('the events circuit', () => {
+  const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+  const EVENTS_KEY = { pk: { S: 'circuit#orders#events' } };
+  const publishing = { publishEvents: true };
+  const eventsCircuit = async () => (await services.dynamodb.call('GetItem', { TableName: CIRCUIT_TABLE, Key: EVENTS_KEY, ConsistentRead: true })).Item;
+  const setEventsCircuit = (attributes: Record<string, unknown>) => services.dynamodb.call('PutItem', { TableName: CIRCUIT_TABLE, Item: { ...EVENTS_KEY, ...attributes } });
+  /** The DLQ messages of one request (the body parsed, with its message attributes). */
+  const queued = (requestId: string) =>
+    services.sqs
+      .peekMessages(orders.queue, 1000)
+      .map((m) => ({ ...JSON.parse(m.body), attributes: m.messageAttributes }))
+      .filter((m) => m.requestId === requestId);
+  const bus = () => services.events.listEvents('crud-events');
+  /** PutEvents failing with `error` (as the optimized integration names it), counting its calls. */
+  function failingEvents(error = 'EventBridge.InternalException'): { handler: TaskHandler; calls: () => number } {
+    let calls = 0;
+    return { handler: async () => { calls++; throw new TaskError(error, `${error}: injected by the test`); }, calls: () => calls };
+  }
+  function countingEvents(): { handler: TaskHandler; calls: () => number } {
+    let calls = 0;
+    return { handler: async (invocation) => { calls++; return real(PUT_EVENTS)(invocation); }, calls: () => calls };
+  }
+
+  test('EventBridge failing: the write still answers 201, the events circuit opens, and the event waits in the DLQ as kind "event"', async () => {
+    const events = failingEvents();
+    const input = request(orders, 'POST', '', order(1));
+    const res = await run(orders, input, publishing, { [PUT_EVENTS]: events.handler });
+    expect(res.statusCode).toBe(201);
+    expect(events.calls()).toBe(1);
+
+    const c = await eventsCircuit();
+    expect(c).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' } });
+    expect(Number(c!.coolDownUntil.N)).toBeGreaterThan(now() + 25_000);
+    expect(JSON.parse(c!.lastTransition.S)).toMatchObject({ from: 'CLOSED', to: 'OPEN', requestId: input.requestId, reason: 'publishing failed (EventBridge.InternalException)' });
+    // The write circuit is another item, untouched.
+    expect(await circuit()).toBeUndefined();
+
+    // Stored, not replayed as a request: one message, the entry as PutEvents takes it (Detail as JSON text).
+    const messages = queued(input.requestId);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({
+      kind: 'event',
+      resource: 'orders',
+      error: 'EventBridge.InternalException',
+      entry: { EventBusName: 'crud-events', Source: 'crud-api.orders', DetailType: 'orders.created' },
+      attributes: { kind: { DataType: 'String', StringValue: 'event' } },
+    });
+    expect(messages[0].request).toBeUndefined();
+    expect(JSON.parse(messages[0].entry.Detail)).toMatchObject({ id: res.body.orderId, method: 'POST', requestId: input.requestId, item: res.body });
+  });
+
+  test('while OPEN: EventBridge is not called, the event is deferred, the write answers as usual', async () => {
+    await setEventsCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() + 30_000) } });
+    const events = countingEvents();
+    const input = request(orders, 'POST', '', order(1));
+    const res = await run(orders, input, publishing, { [PUT_EVENTS]: events.handler });
+    expect(res.statusCode).toBe(201);
+    expect(events.calls()).toBe(0);
+    expect(queued(input.requestId)).toEqual([expect.objectContaining({ kind: 'event', error: 'EventsCircuitOpen' })]);
+    // A PATCH and a DELETE too: 200 and 204, each event deferred with its own detail type.
+    const patch = request(orders, 'PATCH', res.body.orderId, { status: 'baking' });
+    expect((await run(orders, patch, publishing, { [PUT_EVENTS]: events.handler })).statusCode).toBe(200);
+    const del = request(orders, 'DELETE', res.body.orderId);
+    expect((await run(orders, del, publishing, { [PUT_EVENTS]: events.handler })).statusCode).toBe(204);
+    expect(queued(patch.requestId)[0].entry.DetailType).toBe('orders.updated');
+    expect(queued(del.requestId)[0].entry.DetailType).toBe('orders.deleted');
+    expect(events.calls()).toBe(0);
+  });
+
+  test('after the cool-down the next publish is the probe: it succeeds, the circuit closes and the event is on the bus', async () => {
+    await setEventsCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '60' }, coolDownUntil: { N: String(now() - 1) } });
+    const input = request(orders, 'POST', '', order(1));
+    const res = await run(orders, input, publishing);
+    expect(res.statusCode).toBe(201);
+    const c = await eventsCircuit();
+    expect(c).toMatchObject({ state: { S: 'CLOSED' }, coolDownSeconds: { N: '30' } });
+    expect(JSON.parse(c!.lastTransition.S)).toMatchObject({ from: 'OPEN', to: 'CLOSED', requestId: input.requestId });
+    expect(bus().at(-1)).toMatchObject({ source: 'crud-api.orders', detailType: 'orders.created', detail: { requestId: input.requestId } });
+    expect(queued(input.requestId)).toEqual([]);
+  });
+
+  test('a failed probe opens it again with the cool-down doubled, capped at maxCoolDownSeconds', async () => {
+    const events = failingEvents('States.Timeout');
+    await setEventsCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '30' }, coolDownUntil: { N: String(now() - 1) } });
+    await run(orders, request(orders, 'POST', '', order(1)), publishing, { [PUT_EVENTS]: events.handler });
+    const c = await eventsCircuit();
+    expect(c).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '60' } });
+    expect(JSON.parse(c!.lastTransition.S)).toMatchObject({ from: 'OPEN', to: 'OPEN', reason: 'probe failed (States.Timeout)' });
+    await setEventsCircuit({ state: { S: 'OPEN' }, coolDownSeconds: { N: '200' }, coolDownUntil: { N: String(now() - 1) } });
+    await run(orders, request(orders, 'POST', '', order(2)), publishing, { [PUT_EVENTS]: events.handler });
+    expect(await eventsCircuit()).toMatchObject({ state: { S: 'OPEN' }, coolDownSeconds: { N: '300' } });
+  });
+
+  test('a PutEvents answer with FailedEntryCount > 0 is a failure (EventBridge.FailedEntry, as the optimized integration fails it)', async () => {
+    // The real integration over an EventBridge that refuses the entry.
+    const refusing = buildIntegrations({
+      dynamodb: services.dynamodb,
+      sqs: services.sqs,
+      events: { call: async () => ({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'injected by the test' }] }) } as any,
+      lambdas: new Map(),
+    }).resolve(PUT_EVENTS)!;
+    const input = request(orders, 'POST', '', order(1));
+    expect((await run(orders, input, publishing, { [PUT_EVENTS]: refusing })).statusCode).toBe(201);
+    expect(await eventsCircuit()).toMatchObject({ state: { S: 'OPEN' } });
+    expect(queued(input.requestId)).toEqual([expect.objectContaining({ kind: 'event', error: 'EventBridge.FailedEntry' })]);
+  });
+
+  test('an events circuit that cannot be read counts as open: the event is deferred without calling EventBridge', async () => {
+    const failingEventsCircuit: TaskHandler = async (invocation) => {
+      const key = (invocation.input as { Key?: { pk?: { S?: string } } }).Key?.pk?.S;
+      if (key === 'circuit#orders#events') throw new TaskError('DynamoDB.InternalServerErrorException', 'injected');
+      return real(GET_ITEM)(invocation);
+    };
+    const events = countingEvents();
+    const input = request(orders, 'POST', '', order(1));
+    const res = await run(orders, input, publishing, { [GET_ITEM]: failingEventsCircuit, [PUT_EVENTS]: events.handler });
+    expect(res.statusCode).toBe(201);
+    expect(events.calls()).toBe(0);
+    expect(queued(input.requestId)).toEqual([expect.objectContaining({ kind: 'event', error: 'EventsCircuitUnreadable' })]);
+  });
+
+  test('with the circuitBreaker flag disabled the events circuit is neither read nor updated, and a failed publish is still deferred', async () => {
+    const reads = onTable(GET_ITEM, CIRCUIT_TABLE);
+    const updates = onTable(UPDATE_ITEM, CIRCUIT_TABLE);
+    const input = request(orders, 'POST', '', order(1));
+    const res = await run(orders, input, { ...publishing, circuit: { enabled: false } }, { [PUT_EVENTS]: failingEvents().handler, [GET_ITEM]: reads.handler, [UPDATE_ITEM]: updates.handler });
+    expect(res.statusCode).toBe(201);
+    expect([reads.calls(), updates.calls()]).toEqual([0, 0]);
+    expect(queued(input.requestId)).toEqual([expect.objectContaining({ kind: 'event' })]);
+  });
+
+  test('publishEvents off: no event, no events circuit', async () => {
+    const events = countingEvents();
+    const input = request(orders, 'POST', '', order(1));
+    expect((await run(orders, input, {}, { [PUT_EVENTS]: events.handler })).statusCode).toBe(201);
+    expect(events.calls()).toBe(0);
+    expect(await eventsCircuit()).toBeUndefined();
+    expect(queued(input.requestId)).toEqual([]);
+  });
+});
