@@ -62,7 +62,7 @@ const WHY: Record<string, string> = {
   400: 'The body does not match the model (API Gateway, before any execution), or the query is invalid.',
   401: 'No token, or a token the user pool did not issue or that expired.',
   403: 'Not signed (SigV4), signed with unknown credentials or a wrong signature, not allowed, or a missing or unknown API key.',
-  404: 'No item with this id (or it was deleted).',
+  404: 'No item with this id (or it was deleted); for a request record, a request another caller made.',
   405: 'The method is not supported on this path; `Allow` lists those that are.',
   409: 'The item already exists, a newer write won, the item changed meanwhile, or a request with this Idempotency-Key is still running (`Retry-After`).',
   412: '`If-Match` does not match the current ETag.',
@@ -166,7 +166,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   }
 
   paths['/requests/{id}'] = {
-    get: operation('getRequest', 'Follow a request answered 202: queued, applied, rejected or unknown', ['requests'], [503, ...gatewayProblems], {
+    // 404: the record belongs to another caller (cdk/vtl/request-record.response.vtl); 503: the table could not be read.
+    get: operation('getRequest', 'Follow a request answered 202: queued, applied, rejected or unknown', ['requests'], [404, 503, ...gatewayProblems], {
       parameters: [{ ...ref('Id', 'parameters'), description: 'The `requestId` of the 202 (the last segment of its `Location`).' } as Json],
       responses: {
         200: jsonResponse('The request record; `Retry-After` while it is not final.', ref('RequestRecord'), { 'Retry-After': false }),

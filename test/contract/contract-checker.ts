@@ -6,7 +6,7 @@
  * status was provoked.
  */
 import Ajv, { ValidateFunction } from 'ajv';
-import { signRequest } from '../../local/auth/sign-request';
+import { Credentials, signRequest } from '../../local/auth/sign-request';
 
 type Json = Record<string, any>;
 
@@ -24,6 +24,8 @@ export interface SendOptions {
   unsigned?: boolean;
   /** Sent as x-api-key (a usage plan's key). */
   apiKey?: string;
+  /** Sign with these instead of the local cloud's default credentials. */
+  credentials?: Credentials;
 }
 
 /** A curl-like client of the stage URL that signs with the local cloud's credentials unless told not to. */
@@ -32,7 +34,7 @@ export async function send(baseUrl: string, method: string, path: string, option
   let headers: Record<string, string> = { ...options.headers };
   if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
   if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-  if (!options.unsigned) headers = await signRequest({ method, url, headers, body: options.body });
+  if (!options.unsigned) headers = await signRequest({ method, url, headers, body: options.body }, { credentials: options.credentials });
   const res = await fetch(url, { method, headers, body: options.body });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }

@@ -508,7 +508,7 @@ export type DeleteOrderErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -584,7 +584,7 @@ export type GetOrderErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -652,7 +652,7 @@ export type PatchOrderErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -789,7 +789,7 @@ export type ReplaceOrderErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -1130,7 +1130,7 @@ export type DeleteCustomerErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -1206,7 +1206,7 @@ export type GetCustomerErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -1274,7 +1274,7 @@ export type PatchCustomerErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -1411,7 +1411,7 @@ export type ReplaceCustomerErrors = {
      */
     403: Problem;
     /**
-     * Not Found. No item with this id (or it was deleted).
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
      */
     404: Problem;
     /**
@@ -1488,6 +1488,10 @@ export type GetRequestErrors = {
      * Forbidden. Not signed (SigV4), signed with unknown credentials or a wrong signature, not allowed, or a missing or unknown API key.
      */
     403: Problem;
+    /**
+     * Not Found. No item with this id (or it was deleted); for a request record, a request another caller made.
+     */
+    404: Problem;
     /**
      * Too Many Requests. Throttled: the stage or usage plan limit was reached.
      */
