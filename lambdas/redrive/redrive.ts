@@ -36,7 +36,7 @@
  * 4. Stop while the cause holds: after `stopAfterConsecutiveKept` (3) `kept` replays in a row the queue's
  *    run stops (`stoppedBecause: 'transient'`). No replay starts after `deadline` (`'deadline'`) or once
  *    `maxMessages` are handled (`'limit'`).
- * 5. Throughput: up to `concurrency` (4) replays at once, opened like a slow start: one replay probes, each
+ * 5. Throughput: up to `concurrency` (8) replays at once, opened like a slow start: one replay probes, each
  *    final outcome doubles the window, each kept one shrinks it back to 1 (so an outage that holds costs
  *    exactly 3 executions a run). Messages of the same item (same `request.resource` + `request.id`, or a
  *    POST without id with the same non-empty Idempotency-Key) run one after another, oldest first (the
@@ -52,7 +52,14 @@
  * 7. Execution names: `executionName(requestId, n)` with n = priorReceiveCount + ApproximateReceiveCount,
  *    which grows with every receive (and across requeues), so each attempt has its own name.
  * 8. Time is `Date.now()` (the local cloud moves Lambdas' Date with its clock); nothing sleeps.
+ * 9. Deferred events (`{"kind": "event", "entry": {...}}`, the state machine's DeferEvent: EventBridge failed or
+ *    the events circuit was open) are never replayed as requests: each is published with PutEvents as it
+ *    is. No failed entry → `applied` (counted in `published` too), deleted; an error or a failed entry →
+ *    `kept` (transient). A resource's events go one after another, oldest first, and once one is kept the
+ *    later ones wait for the next run (one PutEvents a run while EventBridge fails); they do not count
+ *    towards the requests' consecutive kept replays or window. Receipts, requeues and releases as above.
  */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   ChangeMessageVisibilityCommand,
@@ -63,10 +70,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QueuedRequest, ReplayResult, classifyReplay, itemKey, parseQueuedMessage } from './classify';
+import { PublishResult, QueuedEvent, QueuedRequest, ReplayResult, classifyPublish, classifyReplay, itemKey, parseQueuedMessage } from './classify';
 
-export { classifyReplay, itemKey, parseQueuedMessage, retryAfterOf } from './classify';
-export type { ParsedMessage, QueuedRequest, ReplayClassification, ReplayResult } from './classify';
+export { classifyPublish, classifyReplay, itemKey, parseQueuedMessage, retryAfterOf } from './classify';
+export type { ParsedMessage, PublishResult, QueuedEvent, QueuedRequest, ReplayClassification, ReplayResult } from './classify';
 
 /** Where one resource's failed requests wait, and the state machine that replays them. */
 export interface RedriveTarget {
@@ -98,6 +105,8 @@ export type StopReason =
 export interface MessageOutcome {
   messageId: string;
   requestId?: string;
+  /** 'event': a deferred event, published with PutEvents (not replayed). */
+  kind?: 'event';
   /** ApproximateReceiveCount of this receive (informative only). */
   receiveCount: number;
   outcome: Outcome;
@@ -126,6 +135,8 @@ export interface RedriveSummary {
   poison: number;
   /** Messages sent again as new messages (their old copy deleted, or its delete failed: see deleteError). */
   requeued: number;
+  /** Deferred events published (also counted in `applied`). */
+  published: number;
   /** Why the run ended before the queue was exhausted. */
   stoppedBecause?: StopReason;
   /** With stoppedBecause 'error': what failed. */
@@ -138,7 +149,7 @@ export interface RedriveSummary {
 export interface RedriveOptions {
   /** Stop after this many messages (default 5,000: a run is bounded by its deadline, so a backlog drains in one run). */
   maxMessages?: number;
-  /** Replays running at once (default 4); messages of the same item never overlap. */
+  /** Replays running at once (default 8); messages of the same item never overlap. */
   concurrency?: number;
   /** Stop the queue's run after this many kept replays in a row (default 3). */
   stopAfterConsecutiveKept?: number;
@@ -162,7 +173,7 @@ export const DEFAULTS = {
   // A backlog (an outage, a circuit that was open) should drain in the run the "Circuit closed" event starts,
   // not at 100 a minute: the Lambda's deadline bounds the run instead.
   maxMessages: 5000,
-  concurrency: 4,
+  concurrency: 8,
   stopAfterConsecutiveKept: 3,
   requeueAfterSeconds: 7 * 24 * 3600,
 } as const;
@@ -176,7 +187,14 @@ const MAX_PENDING = 40;
 /** Message attributes the redrive adds when it requeues a message. */
 export const REQUEUE_ATTRIBUTES = { count: 'requeueCount', firstSent: 'firstSentTimestamp', priorReceives: 'priorReceiveCount' } as const;
 
-export async function redriveQueue(target: RedriveTarget, clients: { sqs: SQSClient; sfn: SFNClient }, options: RedriveOptions = {}): Promise<RedriveSummary> {
+/** The clients a run uses; without `events`, deferred events are kept (not published) and say why. */
+export interface RedriveClients {
+  sqs: SQSClient;
+  sfn: SFNClient;
+  events?: EventBridgeClient;
+}
+
+export async function redriveQueue(target: RedriveTarget, clients: RedriveClients, options: RedriveOptions = {}): Promise<RedriveSummary> {
   return new QueueRun(target, clients, options).run();
 }
 
@@ -206,6 +224,7 @@ interface Held {
   body: string;
   attributes: Record<string, MessageAttributeValue>;
   queued?: QueuedRequest;
+  event?: QueuedEvent;
   poison?: string;
   key: string;
   /** Waiting for a slot, its visibility ended: not used until a receive of this run hands a new receipt. */
@@ -253,6 +272,7 @@ class QueueRun {
   private window = 1;
   private consecutiveKept = 0;
   private requeued = 0;
+  private published = 0;
   private exhausted = false;
   private receivedAny = false;
   private stopped?: StopReason;
@@ -260,7 +280,7 @@ class QueueRun {
 
   constructor(
     private readonly target: RedriveTarget,
-    private readonly clients: { sqs: SQSClient; sfn: SFNClient },
+    private readonly clients: RedriveClients,
     private readonly options: RedriveOptions,
   ) {
     this.maxMessages = options.maxMessages ?? DEFAULTS.maxMessages;
@@ -420,7 +440,11 @@ class QueueRun {
       seq: this.seq++,
       body: m.Body ?? '',
       attributes,
-      ...('queued' in parsed ? { queued: parsed.queued, key: itemKey(parsed.queued, id, this.target.resource) } : { poison: parsed.poison, key: `message:${id}` }),
+      ...('queued' in parsed
+        ? { queued: parsed.queued, key: itemKey(parsed.queued, id, this.target.resource) }
+        : 'event' in parsed
+          ? { event: parsed.event, key: `events:${this.target.resource}` } // one after another, oldest first
+          : { poison: parsed.poison, key: `message:${id}` }),
     };
   }
 
@@ -501,7 +525,8 @@ class QueueRun {
   // ---- one message ----
 
   private base(h: Held): MessageOutcome {
-    return { messageId: h.id, ...(h.queued ? { requestId: h.queued.requestId } : {}), receiveCount: h.receiveCount, outcome: 'kept' };
+    const requestId = h.queued?.requestId ?? h.event?.requestId;
+    return { messageId: h.id, ...(requestId ? { requestId } : {}), ...(h.event ? { kind: 'event' as const } : {}), receiveCount: h.receiveCount, outcome: 'kept' };
   }
 
   private poison(h: Held): void {
@@ -511,6 +536,7 @@ class QueueRun {
   }
 
   private async replay(h: Held): Promise<void> {
+    if (h.event) return this.publish(h, h.event);
     const base = this.base(h);
     const expired = await this.ensureReceipt(h, NEEDED_FOR_REPLAY_MS);
     if (expired) {
@@ -557,6 +583,37 @@ class QueueRun {
     this.report(h, outcome);
   }
 
+  /** A deferred event: PutEvents, deleted once published; kept (and its later events held back) otherwise. */
+  private async publish(h: Held, event: QueuedEvent): Promise<void> {
+    const base = this.base(h);
+    const expired = await this.ensureReceipt(h, NEEDED_FOR_DELETE_MS);
+    if (expired) {
+      this.broken.add(h.key);
+      this.report(h, { ...base, outcome: 'kept', notReplayed: 'its receipt expired before publishing', visibilityError: expired });
+      return;
+    }
+    let result: PublishResult;
+    if (!this.clients.events) result = { thrown: new Error('this redrive has no EventBridge client') };
+    else {
+      try {
+        result = { output: await this.clients.events.send(new PutEventsCommand({ Entries: [event.entry] })) };
+      } catch (error) {
+        result = { thrown: error };
+      }
+    }
+    const c = classifyPublish(result);
+    const outcome: MessageOutcome = { ...base, outcome: c.outcome, ...(c.error !== undefined ? { error: c.error } : {}) };
+    if (c.outcome === 'kept') {
+      this.broken.add(h.key);
+      if (this.isOld(h)) await this.requeue(h, outcome);
+    } else {
+      this.published++;
+      const deleteError = await this.deleteMessage(h);
+      if (deleteError) outcome.deleteError = deleteError;
+    }
+    this.report(h, outcome);
+  }
+
   private report(h: Held, outcome: MessageOutcome): void {
     this.outcomes.push(outcome);
     this.outcomeOf.set(h.id, outcome);
@@ -593,6 +650,7 @@ class QueueRun {
       kept: count('kept'),
       poison: count('poison'),
       requeued: this.requeued,
+      published: this.published,
       ...(this.stopped ? { stoppedBecause: this.stopped } : {}),
       ...(this.error ? { error: this.error } : {}),
       ...(firstSent.length ? { oldestSentTimestamp: Math.min(...firstSent) } : {}),

@@ -5,8 +5,9 @@
  *   before   writes against a healthy table
  *   during   every call to the orders table fails (`table` outage), or every DynamoDB call (`dynamodb`):
  *            the first writes spend their retries and open the circuit, the rest are queued at once
- *   after    the faults are cleared; writes go on while the clock runs 10x (5 s every 500 ms), until a
- *            write answers 201 again and the dead-letter queue is empty with every queued write applied
+ *   after    the faults are cleared; writes go on while the clock runs 10x (5 s every 500 ms) until a write
+ *            answers 201 again (the cool-down is over and the circuit closed), then at real speed until the
+ *            dead-letter queue is empty; every queued write must be applied
  *
  * Reported per phase: write latency p50/p99/max and the answers; the calls the failing table received
  * during the outage (the fault rule's hits) and how many of them came after the circuit opened; after the
@@ -44,10 +45,12 @@ export interface PhaseFigures {
 export interface OutageFigures {
   kind: OutageKind;
   phases: PhaseFigures[];
-  /** Calls that reached the failing table(s) during the outage (each one failed). */
-  failingTableCalls: number;
+  /** Calls that reached the orders table during the outage (each one failed). */
+  tableCalls: number;
   /** Of those, after the circuit had opened. */
-  failingTableCallsWhileOpen: number;
+  tableCallsWhileOpen: number;
+  /** Whole-DynamoDB outage: calls to the other tables (circuit, request records), each one failed. */
+  otherDynamoDbCalls: number;
   /** Writes that spent their retries before the circuit opened. */
   writesBeforeOpen: number;
   heal: { firstCreatedSimulatedS: number; firstCreatedWallS: number; emptyQueueSimulatedS: number; emptyQueueWallS: number; queued: number; applied: number; notApplied: number };
@@ -131,20 +134,28 @@ async function measure(kind: OutageKind, admin: CloudAdmin, http: HttpClient, op
   const before = await load(options.writes);
 
   options.log(`[${kind}] outage: ${kind === 'table' ? `every call to ${ordersTable}` : 'every DynamoDB call'} fails`);
-  const [rule] = await admin.setFaults([{ service: 'dynamodb', error: 'InternalServerError', ...(kind === 'table' ? { table: ordersTable } : {}) } as never]);
+  // The first rule catches the orders table's calls, the second (whole-DynamoDB outage) every other table's.
+  const outageRules = () =>
+    admin.setFaults([
+      { service: 'dynamodb', error: 'InternalServerError', table: ordersTable } as never,
+      ...(kind === 'dynamodb' ? [{ service: 'dynamodb', error: 'InternalServerError' }] : []),
+    ]);
+  const hits = async (rules: { id: string }[]) => {
+    const active = await admin.listFaults();
+    return rules.map((r) => active.find((f) => f.id === r.id)?.fired ?? 0);
+  };
+  const first = await outageRules();
   const during = await load(options.writes);
-  // The first CircuitOpen answer marks the opening; the hits before it came from writes spending their retries.
-  const sortedByTime = [...during].sort((a, b) => a.at - b.at);
-  const firstOpen = sortedByTime.findIndex((a) => a.reason === 'CircuitOpen');
+  // The first CircuitOpen answer marks the opening; the writes answered before it spent their retries.
+  const firstOpen = [...during].sort((a, b) => a.at - b.at).findIndex((a) => a.reason === 'CircuitOpen');
   const writesBeforeOpen = firstOpen === -1 ? during.length : firstOpen;
-  const fired = (await admin.listFaults()).find((f) => f.id === rule.id)?.fired ?? 0;
-  // Count again with a fresh rule while the circuit is surely open: every hit now is a call made while OPEN.
-  const [openRule] = await admin.setFaults([{ service: 'dynamodb', error: 'InternalServerError', ...(kind === 'table' ? { table: ordersTable } : {}) } as never]);
-  const whileOpen = await load(Math.max(1, Math.floor(options.writes / 4)));
-  const firedAtOpen = (await admin.listFaults()).find((f) => f.id === openRule.id)?.fired ?? 0;
-  during.push(...whileOpen);
+  const [tableCalls, otherCalls = 0] = await hits(first);
+  // Counted again with fresh rules while the circuit is surely open: every call now is one made while OPEN.
+  const again = await outageRules();
+  during.push(...(await load(Math.max(1, Math.floor(options.writes / 4)))));
+  const [tableCallsOpen, otherCallsOpen = 0] = await hits(again);
 
-  options.log(`[${kind}] healed: the clock runs 10x until a write answers 201 and the queue is empty`);
+  options.log(`[${kind}] healed: the clock runs 10x until a write answers 201, then at real speed until the queue is empty`);
   await admin.clearFaults();
   const healWall = Date.now();
   const healSim = Date.parse((await admin.clock()).now);
@@ -152,8 +163,10 @@ async function measure(kind: OutageKind, admin: CloudAdmin, http: HttpClient, op
   let empty: { sim: number; wall: number } | undefined;
   const after: Answer[] = [];
   let ticking = true;
+  // The clock runs 10x only to get through the cool-down: once a write is created again (the circuit closed), it
+  // runs at real speed, so the backlog's drain is timed as it happens.
   const ticker = (async () => {
-    while (ticking) {
+    while (ticking && !firstCreated) {
       await admin.advance(5);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -181,8 +194,9 @@ async function measure(kind: OutageKind, admin: CloudAdmin, http: HttpClient, op
   return {
     kind,
     phases: [figures('before', before), figures('during', during), figures('after', after)],
-    failingTableCalls: fired + firedAtOpen,
-    failingTableCallsWhileOpen: firedAtOpen,
+    tableCalls: tableCalls + tableCallsOpen,
+    tableCallsWhileOpen: tableCallsOpen,
+    otherDynamoDbCalls: otherCalls + otherCallsOpen,
     writesBeforeOpen,
     heal: {
       firstCreatedSimulatedS: (firstCreated?.sim ?? NaN) / 1000,
@@ -207,7 +221,8 @@ export function renderOutageReport(results: OutageFigures[], command: string): s
     }
     lines.push(
       '',
-      `- Calls the failing table(s) received during the outage: ${r.failingTableCalls}; ${r.writesBeforeOpen} writes spent their retries before the circuit opened; while it was open, ${r.failingTableCallsWhileOpen} calls.`,
+      `- Calls the orders table received during the outage: ${r.tableCalls} (${r.writesBeforeOpen} writes spent their retries before the circuit opened); while it was open: ${r.tableCallsWhileOpen}.` +
+        (r.kind === 'dynamodb' ? ` Calls to the other tables (the circuit, the request records): ${r.otherDynamoDbCalls}.` : ''),
       `- After healing: the first 201 after ${r.heal.firstCreatedSimulatedS.toFixed(0)} s simulated (${r.heal.firstCreatedWallS.toFixed(1)} s wall); the dead-letter queue empty after ${r.heal.emptyQueueSimulatedS.toFixed(0)} s simulated (${r.heal.emptyQueueWallS.toFixed(1)} s wall); ${r.heal.applied} of ${r.heal.queued} queued writes applied${r.heal.notApplied ? `, ${r.heal.notApplied} not` : ''}.`,
       '',
     );
