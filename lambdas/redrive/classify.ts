@@ -19,8 +19,24 @@ export interface QueuedRequest {
   queuedAt?: string;
 }
 
-/** A message body: the queued request, or why it is poison (never replayed, never deleted). */
-export type ParsedMessage = { queued: QueuedRequest } | { poison: string };
+/**
+ * An event the state machine could not publish (DeferEvent: EventBridge failing, or the events circuit
+ * open): published with PutEvents as it is, never replayed as a request.
+ */
+export interface QueuedEvent {
+  kind: 'event';
+  resource?: string;
+  /** The write whose change it announces. */
+  requestId?: string;
+  /** The PutEvents entry, Detail as JSON text. */
+  entry: { Source: string; DetailType: string; Detail: string; EventBusName?: string };
+  /** Why it was deferred (e.g. EventsCircuitOpen, EventBridge.FailedEntry, States.Timeout). */
+  error?: string;
+  queuedAt?: string;
+}
+
+/** A message body: a queued request, a deferred event, or why it is poison (never replayed, never deleted). */
+export type ParsedMessage = { queued: QueuedRequest } | { event: QueuedEvent } | { poison: string };
 
 export function parseQueuedMessage(body: string | undefined): ParsedMessage {
   let parsed: any;
@@ -29,12 +45,50 @@ export function parseQueuedMessage(body: string | undefined): ParsedMessage {
   } catch (error) {
     return { poison: `unreadable message: ${(error as Error).message}` };
   }
+  if (parsed && typeof parsed === 'object' && parsed.kind === 'event') return parseQueuedEvent(parsed);
   if (!parsed || typeof parsed !== 'object' || !parsed.request || typeof parsed.request !== 'object' || Array.isArray(parsed.request)) {
     return { poison: 'unreadable message: no request in message' };
   }
   const requestId = typeof parsed.requestId === 'string' && parsed.requestId ? parsed.requestId : parsed.request.requestId;
   if (typeof requestId !== 'string' || !requestId) return { poison: 'unreadable message: the request has no requestId' };
   return { queued: { ...parsed, requestId } };
+}
+
+function parseQueuedEvent(parsed: any): ParsedMessage {
+  const entry = parsed.entry;
+  if (!entry || typeof entry !== 'object' || typeof entry.Source !== 'string' || typeof entry.DetailType !== 'string' || entry.Detail === undefined) {
+    return { poison: 'unreadable event message: no entry with Source, DetailType and Detail' };
+  }
+  const Detail = typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail);
+  const busName = typeof entry.EventBusName === 'string' && entry.EventBusName ? { EventBusName: entry.EventBusName } : {};
+  return {
+    event: {
+      ...parsed,
+      kind: 'event',
+      requestId: typeof parsed.requestId === 'string' && parsed.requestId ? parsed.requestId : undefined,
+      entry: { Source: entry.Source, DetailType: entry.DetailType, Detail, ...busName },
+    },
+  };
+}
+
+/** What PutEvents answered for one deferred event, or what it threw. */
+export type PublishResult = { thrown: unknown } | { output: { FailedEntryCount?: number; Entries?: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[] } };
+
+/**
+ * A deferred event is published when PutEvents answers with no failed entry (`applied`: the message is
+ * deleted); a thrown error or a failed entry keeps it (`kept`), like a transient replay.
+ */
+export function classifyPublish(result: PublishResult): { outcome: 'applied' | 'kept'; error?: string } {
+  if ('thrown' in result) {
+    const error = result.thrown as { name?: string; message?: string } | undefined;
+    return { outcome: 'kept', error: `PutEvents failed: ${error?.name ?? 'Error'}: ${error?.message ?? String(result.thrown)}` };
+  }
+  const failed = result.output.FailedEntryCount ?? 0;
+  if (failed > 0) {
+    const entry = result.output.Entries?.find((e) => e.ErrorCode);
+    return { outcome: 'kept', error: `PutEvents failed entry: ${entry?.ErrorCode ?? 'unknown'}: ${entry?.ErrorMessage ?? ''}`.trim() };
+  }
+  return { outcome: 'applied' };
 }
 
 /**

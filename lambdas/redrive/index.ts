@@ -1,6 +1,7 @@
 /**
- * The redrive Lambda: on its EventBridge schedule (`{}`), on EventBridge events when a cause clears (any
- * envelope with `detail-type`; `detail.resource` picks one resource), and on demand
+ * The redrive Lambda (queued requests replayed, deferred events published): on its EventBridge schedule
+ * (`{}`), on EventBridge events when a cause clears (any envelope with `detail-type`; `detail.resource`
+ * picks one resource), and on demand
  * (`aws lambda invoke --payload '{"resource":"orders"}'`). The replay contract is in redrive.ts.
  *
  * The resources' queues are replayed in parallel (each with its own `concurrency`), so a long queue does
@@ -8,13 +9,14 @@
  * Logs one JSON line per outcome as it happens, and per resource a summary line in CloudWatch embedded
  * metric format when METRICS_NAMESPACE is set (OldestQueuedRequestAgeSeconds feeds the queued-age alarm).
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { awsClientConfig } from '../shared/aws-client-config';
 import { DEFAULTS, RedriveSummary, RedriveTarget, redriveQueue } from './redrive';
 
-const clients = { sqs: new SQSClient(awsClientConfig()), sfn: new SFNClient(awsClientConfig()) };
+const clients = { sqs: new SQSClient(awsClientConfig()), sfn: new SFNClient(awsClientConfig()), events: new EventBridgeClient(awsClientConfig()) };
 
 /** Leave a full StartSyncExecution (the workflow times out at 27 s) of margin before the Lambda timeout. */
 export const DEADLINE_MARGIN_MS = 35_000;
@@ -66,7 +68,7 @@ export async function handler(event: RedriveEvent = {}, context?: Pick<Context, 
       // One queue failing (e.g. it does not exist) must not cost the others their run or their results.
       const message = `${(error as Error).name}: ${(error as Error).message}`;
       console.error(JSON.stringify({ resource: target.resource, level: 'ERROR', message: `redrive failed: ${message}` }));
-      summary = { applied: 0, rejected: 0, kept: 0, poison: 0, requeued: 0, stoppedBecause: 'error', error: message, outcomes: [] };
+      summary = { applied: 0, rejected: 0, kept: 0, poison: 0, requeued: 0, published: 0, stoppedBecause: 'error', error: message, outcomes: [] };
     }
     logSummary(target.resource, summary);
     return [target.resource, summary];
@@ -92,7 +94,7 @@ function positiveNumber(text: string | undefined): number | undefined {
 /** One line per resource: the counts, and (EMF) the age of the oldest request seen, for the alarm in cdk/redrive.ts. */
 function logSummary(resource: string, s: RedriveSummary): void {
   const now = Date.now();
-  const counts = { Applied: s.applied, Rejected: s.rejected, Kept: s.kept, Poison: s.poison, Requeued: s.requeued };
+  const counts = { Applied: s.applied, Rejected: s.rejected, Kept: s.kept, Poison: s.poison, Requeued: s.requeued, Published: s.published };
   const age = s.oldestSentTimestamp !== undefined ? { OldestQueuedRequestAgeSeconds: Math.max(0, Math.round((now - s.oldestSentTimestamp) / 1000)) } : {};
   const namespace = process.env.METRICS_NAMESPACE;
   const metrics = namespace

@@ -3,7 +3,8 @@ import { LocalServer, RecordedRequest, Reply, startServer } from './http-server'
 
 /**
  * A tiny AWS JSON 1.0 endpoint with just what the redrive uses: SQS ReceiveMessage, DeleteMessage,
- * ChangeMessageVisibility, SendMessage, and Step Functions StartSyncExecution answered by a script.
+ * ChangeMessageVisibility, SendMessage, Step Functions StartSyncExecution answered by a script, and
+ * EventBridge PutEvents (AWS JSON 1.1) answered by another.
  * (A later issue replaces it with the local cloud; keep it small.)
  *
  * Time is `Date.now()`, so a test that mocks it moves the queue's clock and the redrive's together.
@@ -71,6 +72,10 @@ export interface FakeSqsSfn {
   readonly executions: StartSyncExecutionCall[];
   /** Counts SQS calls by operation name, e.g. 'ChangeMessageVisibility'. */
   calls(operation: string): Record<string, unknown>[];
+  /** Every PutEvents entry received, in order (what the redrive published, or tried to). */
+  readonly putEventsEntries: Record<string, unknown>[];
+  /** Decides each PutEvents answer; defaults to every entry accepted (FailedEntryCount 0). */
+  putEvents: (entries: Record<string, unknown>[]) => { FailedEntryCount: number; Entries: Record<string, string>[] } | { apiError: FakeApiError };
   /** Decides the outcome of each StartSyncExecution (may take its time); defaults to SUCCEEDED with statusCode 200. */
   script: (call: StartSyncExecutionCall) => ExecutionOutcome | Promise<ExecutionOutcome>;
   close(): Promise<void>;
@@ -88,12 +93,15 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
   const queues = new Map<string, StoredMessage[]>();
   const sqsCalls: { operation: string; input: Record<string, unknown> }[] = [];
   const executions: StartSyncExecutionCall[] = [];
+  const putEventsEntries: Record<string, unknown>[] = [];
   let counter = 0;
   let baseUrl = '';
   const queueOf = (queueUrl: unknown): StoredMessage[] | undefined => queues.get(String(queueUrl).replace(`${baseUrl}/000000000000/`, ''));
 
   const fake = {
     executions,
+    putEventsEntries,
+    putEvents: (entries: Record<string, unknown>[]) => ({ FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: `event-${++counter}` })) }),
     script: (): ExecutionOutcome => ({ status: 'SUCCEEDED', output: { statusCode: 200, headers: {}, body: '' } }),
     sqsFault: () => undefined,
     queueUrl: (name: string) => {
@@ -208,6 +216,13 @@ export async function startFakeSqsSfn(): Promise<FakeSqsSfn> {
     const input = JSON.parse(request.body || '{}');
     if (target.startsWith('AmazonSQS.')) return sqs(target.slice('AmazonSQS.'.length), input);
     if (target === 'AWSStepFunctions.StartSyncExecution') return startSyncExecution(input, String(request.headers.host));
+    if (target === 'AWSEvents.PutEvents') {
+      const entries: Record<string, unknown>[] = input.Entries ?? [];
+      putEventsEntries.push(...entries);
+      const answer = fake.putEvents(entries);
+      if ('apiError' in answer) return awsError(answer.apiError.httpStatus, answer.apiError.type, answer.apiError.message);
+      return { ...json(200, answer), headers: { 'content-type': 'application/x-amz-json-1.1' } };
+    }
     return awsError(400, 'UnknownOperationException', `Unsupported target ${target}`);
   };
 

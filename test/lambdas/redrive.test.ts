@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MessageOutcome, RedriveTarget, ReplayResult, classifyReplay, executionName, itemKey, parseQueuedMessage, redriveQueue as redriveSummary } from '../../lambdas/redrive/redrive';
@@ -32,7 +33,7 @@ const redriveQueue = async (...args: Parameters<typeof redriveSummary>) => (awai
 
 let fake: FakeSqsSfn;
 let target: RedriveTarget;
-let clients: { sqs: SQSClient; sfn: SFNClient };
+let clients: { sqs: SQSClient; sfn: SFNClient; events: EventBridgeClient };
 
 beforeEach(async () => {
   fake = await startFakeSqsSfn();
@@ -41,6 +42,7 @@ beforeEach(async () => {
     sqs: new SQSClient({ ...LOCAL_CLIENT_CONFIG, endpoint: fake.url }),
     // Without disableHostPrefix the SDK would call http://sync-127.0.0.1 (docs/pitfalls.md #13).
     sfn: new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: fake.url, disableHostPrefix: true }),
+    events: new EventBridgeClient({ ...LOCAL_CLIENT_CONFIG, endpoint: fake.url }),
   };
 });
 
@@ -875,8 +877,8 @@ describe('the redrive Lambda handler: events, results, logs', () => {
     const result = await handler({});
 
     expect(result).toEqual({
-      orders: { applied: 2, rejected: 0, kept: 0, poison: 0, requeued: 0, oldestSentTimestamp: expect.any(Number), outcomes: [expect.objectContaining({ outcome: 'applied' }), expect.objectContaining({ outcome: 'applied' })] },
-      customers: { applied: 1, rejected: 0, kept: 0, poison: 0, requeued: 0, oldestSentTimestamp: expect.any(Number), outcomes: [expect.objectContaining({ requestId: 'c-req-1' })] },
+      orders: { applied: 2, rejected: 0, kept: 0, poison: 0, requeued: 0, published: 0, oldestSentTimestamp: expect.any(Number), outcomes: [expect.objectContaining({ outcome: 'applied' }), expect.objectContaining({ outcome: 'applied' })] },
+      customers: { applied: 1, rejected: 0, kept: 0, poison: 0, requeued: 0, published: 0, oldestSentTimestamp: expect.any(Number), outcomes: [expect.objectContaining({ requestId: 'c-req-1' })] },
     });
   });
 
@@ -954,5 +956,122 @@ describe('the redrive Lambda handler: events, results, logs', () => {
 
     expect(result.orders).toMatchObject({ kept: 1, requeued: 1 });
     expect(result.orders.outcomes[0].requeuedAs).toEqual(expect.any(String));
+  });
+});
+
+/** What DeferEvent stores (statemachines/crud-resource.asl.json): an event EventBridge did not take. */
+function deferredEvent(requestId: string, error = 'EventsCircuitOpen'): string {
+  const entry = { EventBusName: 'crud-events', Source: 'crud-api.orders', DetailType: 'orders.created', Detail: JSON.stringify({ id: 'o-1', method: 'POST', requestId, item: { orderId: 'o-1' } }) };
+  return JSON.stringify({ kind: 'event', resource: 'orders', requestId, entry, error, executionArn: 'arn:x', queuedAt: '2026-01-01T00:00:00Z' });
+}
+
+describe('deferred events (kind "event"): published, never replayed as requests', () => {
+  test('an event is published with PutEvents as it was stored, then deleted and counted; no execution is started', async () => {
+    fake.enqueue('orders-dlq', deferredEvent('req-1'));
+
+    const summary = await redriveSummary(target, clients);
+
+    expect(summary).toMatchObject({ applied: 1, published: 1, kept: 0, poison: 0 });
+    expect(summary.outcomes).toEqual([expect.objectContaining({ kind: 'event', outcome: 'applied', requestId: 'req-1' })]);
+    expect(fake.putEventsEntries).toEqual([JSON.parse(deferredEvent('req-1')).entry]);
+    expect(fake.executions).toEqual([]);
+    expect(fake.messages('orders-dlq')).toEqual([]);
+  });
+
+  test('PutEvents failing keeps the event (visible again); the later events wait for the next run, the requests are still replayed', async () => {
+    const first = fake.enqueue('orders-dlq', deferredEvent('ev-1'));
+    fake.enqueue('orders-dlq', queuedRequest('req-1'));
+    fake.enqueue('orders-dlq', deferredEvent('ev-2'));
+    fake.putEvents = () => ({ apiError: { httpStatus: 500, type: 'InternalException', message: 'try later' } });
+
+    const summary = await redriveSummary(target, clients);
+
+    expect(summary.outcomes.map((o) => [o.requestId, o.outcome])).toEqual([
+      ['ev-1', 'kept'],
+      ['req-1', 'applied'],
+    ]);
+    expect(summary.outcomes[0].error).toContain('InternalException');
+    expect(summary).toMatchObject({ applied: 1, published: 0, kept: 1 });
+    // One PutEvents a run while EventBridge fails; the request went through the state machine.
+    expect(fake.putEventsEntries).toHaveLength(1);
+    expect(fake.executions.map((e) => JSON.parse(e.input).requestId)).toEqual(['req-1']);
+    expect(fake.messages('orders-dlq').map((m) => JSON.parse(m.body).requestId)).toEqual(['ev-1', 'ev-2']);
+    expect(first.visibleAt).toBeLessThanOrEqual(Date.now());
+
+    // EventBridge is back: the next run publishes both, oldest first.
+    fake.putEvents = (entries) => ({ FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `e-${i}` })) });
+    const again = await redriveSummary(target, clients);
+    expect(again).toMatchObject({ applied: 2, published: 2, kept: 0 });
+    expect(fake.putEventsEntries.slice(1).map((e) => JSON.parse(e.Detail as string).requestId)).toEqual(['ev-1', 'ev-2']);
+    expect(fake.messages('orders-dlq')).toEqual([]);
+  });
+
+  test('an answer with FailedEntryCount > 0 is a failure: kept, with the entry\'s error code', async () => {
+    fake.enqueue('orders-dlq', deferredEvent('ev-1'));
+    fake.putEvents = () => ({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+
+    const summary = await redriveSummary(target, clients);
+
+    expect(summary.outcomes).toEqual([expect.objectContaining({ kind: 'event', outcome: 'kept', error: 'PutEvents failed entry: InternalFailure: try again' })]);
+    expect(fake.messages('orders-dlq')).toHaveLength(1);
+  });
+
+  test('kept events do not stop the requests: three kept events then requests, all requests replayed', async () => {
+    for (let i = 1; i <= 3; i++) fake.enqueue('orders-dlq', deferredEvent(`ev-${i}`));
+    for (let i = 1; i <= 3; i++) fake.enqueue('orders-dlq', queuedRequest(`req-${i}`));
+    fake.putEvents = () => ({ apiError: { httpStatus: 500, type: 'InternalException', message: 'down' } });
+
+    const summary = await redriveSummary(target, clients);
+
+    expect(summary.stoppedBecause).toBeUndefined();
+    expect(summary).toMatchObject({ applied: 3, published: 0, kept: 1 });
+    expect(fake.messages('orders-dlq')).toHaveLength(3);
+  });
+
+  test('an event message without an entry is poison: neither published nor replayed', async () => {
+    fake.enqueue('orders-dlq', JSON.stringify({ kind: 'event', requestId: 'ev-1', request: { requestId: 'ev-1', method: 'POST' } }));
+
+    const summary = await redriveSummary(target, clients);
+
+    expect(summary.outcomes).toEqual([expect.objectContaining({ outcome: 'poison', error: expect.stringMatching(/^unreadable event message/) })]);
+    expect(fake.putEventsEntries).toEqual([]);
+    expect(fake.executions).toEqual([]);
+  });
+
+  test('without an EventBridge client an event is kept and says why', async () => {
+    fake.enqueue('orders-dlq', deferredEvent('ev-1'));
+
+    const summary = await redriveSummary(target, { sqs: clients.sqs, sfn: clients.sfn });
+
+    expect(summary.outcomes).toEqual([expect.objectContaining({ kind: 'event', outcome: 'kept', error: expect.stringContaining('no EventBridge client') })]);
+    expect(fake.messages('orders-dlq')).toHaveLength(1);
+  });
+
+  test('parseQueuedMessage tells an event from a request; an object Detail is sent as JSON text', () => {
+    expect(parseQueuedMessage(deferredEvent('ev-1'))).toEqual({ event: expect.objectContaining({ kind: 'event', requestId: 'ev-1', entry: expect.objectContaining({ Source: 'crud-api.orders' }) }) });
+    const objectDetail = JSON.stringify({ kind: 'event', entry: { Source: 's', DetailType: 'd', Detail: { a: 1 } } });
+    expect(parseQueuedMessage(objectDetail)).toEqual({ event: expect.objectContaining({ entry: { Source: 's', DetailType: 'd', Detail: '{"a":1}' } }) });
+    expect(parseQueuedMessage(queuedRequest('req-1'))).toHaveProperty('queued');
+  });
+
+  test('the Lambda publishes with its own EventBridge client and reports Published in its summary line', async () => {
+    fake.enqueue('orders-dlq', deferredEvent('ev-1'));
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL: fake.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', METRICS_NAMESPACE: 'CrudApi/Redrive', REDRIVE_TARGETS: JSON.stringify([target]) });
+    const logs: string[] = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+    try {
+      let handler!: typeof import('../../lambdas/redrive/index').handler;
+      jest.isolateModules(() => {
+        handler = require('../../lambdas/redrive/index').handler;
+      });
+      expect((await handler({})).orders).toMatchObject({ applied: 1, published: 1 });
+      expect(fake.putEventsEntries).toHaveLength(1);
+      const summary = logs.map((l) => JSON.parse(l)).find((l) => l.summary);
+      expect(summary).toMatchObject({ Published: 1 });
+      expect(summary._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'Published', Unit: 'Count' });
+    } finally {
+      process.env = saved;
+    }
   });
 });
