@@ -12,6 +12,8 @@ export const REDRIVE_METRICS_NAMESPACE = 'CrudApi/Redrive';
 
 export interface RedriveProps {
   readonly resources: Record<string, CrudResource>;
+  /** The bus of the change events: deferred events (DLQ messages of kind "event") are published to it. */
+  readonly eventBus: events.IEventBus;
   /** How often the queues are replayed (default 1 minute: a cleared cause is noticed within a minute). */
   readonly schedule?: Duration;
   /** Alarm when a queued request is older than this (default 6 hours, far below the queues' 14-day retention). */
@@ -49,6 +51,7 @@ export class Redrive extends Construct {
       r.deadLetterQueue.grantSendMessages(this.function); // requeue before retention (lambdas/redrive)
       r.stateMachine.grantStartSyncExecution(this.function);
     }
+    props.eventBus.grantPutEventsTo(this.function);
     new events.Rule(this, 'Schedule', {
       description: 'Redrive every dead-letter queue periodically',
       schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),

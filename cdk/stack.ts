@@ -141,7 +141,7 @@ export class CrudApiStack extends Stack {
       new CfnOutput(this, `${declaration.name}DeadLetterQueueUrl`, { value: resource.deadLetterQueue.queueUrl });
       new CfnOutput(this, `${declaration.name}TableName`, { value: resource.table.tableName });
     }
-    this.redrive = new Redrive(this, 'Redrive', { resources: this.resources });
+    this.redrive = new Redrive(this, 'Redrive', { resources: this.resources, eventBus: this.eventBus });
     // GET /<stage>/openapi.json, built from the same declarations, auth mode and settings as the routes above.
     this.openApi = new OpenApiRoute(this, 'OpenApi', {
       api: this.api,

@@ -398,7 +398,7 @@ describe('Lambdas', () => {
     });
   });
 
-  test('the redrive Lambda knows every queue/state machine pair and may consume each queue and start each machine', () => {
+  test('the redrive Lambda knows every queue/state machine pair and may consume each queue, start each machine and put (deferred) events on the app bus', () => {
     const fn = props(id(s.stack.redrive.function));
     const targets = JSON.parse(cfnText(fn.Environment.Variables.REDRIVE_TARGETS));
     const statements = statementsOfRole(resources, id(s.stack.redrive.function.role!));
@@ -415,8 +415,11 @@ describe('Lambdas', () => {
       for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']) expect(allowed(action, queueArn)).toBe(true);
       expect(allowed('states:StartSyncExecution', `<${id(s.stack.resources[n].stateMachine)}>`)).toBe(true);
     }
+    // Deferred events (DLQ messages of kind "event") are published to the bus the state machines publish to.
+    expect(allowed('events:PutEvents', `<${id(s.stack.eventBus)}.Arn>`)).toBe(true);
+    expect(statements.filter((st) => st.actions.includes('events:PutEvents')).flatMap((st) => st.resources)).toEqual([`<${id(s.stack.eventBus)}.Arn>`]);
     // And nothing beyond that (plus X-Ray).
-    for (const st of statements) for (const a of st.actions) expect(a).toMatch(/^(sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueUrl|GetQueueAttributes|SendMessage)|states:StartSyncExecution|xray:\w+)$/);
+    for (const st of statements) for (const a of st.actions) expect(a).toMatch(/^(sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueUrl|GetQueueAttributes|SendMessage)|states:StartSyncExecution|events:PutEvents|xray:\w+)$/);
   });
 
   test('the redrive runs one at a time, every minute, and a tick that finds a run going is dropped within a minute', () => {
