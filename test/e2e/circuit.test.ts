@@ -4,6 +4,8 @@
  * is back and the cool-down is over, the every-minute redrive's first replay probes, the circuit closes
  * and every queued write is applied, with no manual step.
  */
+import { ListStateMachinesCommand, SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { LOCAL_CLIENT_CONFIG } from '../helpers/http-server';
 import { Api, HttpResponse, LocalCloud, RESOURCE_CASES, deadLetters, resourceOf, startTestCloud } from './helpers';
 
 const orders = RESOURCE_CASES.find((r) => r.name === 'orders')!;
@@ -96,4 +98,25 @@ test("settings at runtime: the circuitBreaker flag's attributes, changed in AppC
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ flag: 'circuitBreaker', attributes: { failureThreshold: 5, coolDownSeconds: 30 } }),
   });
+});
+
+test("a late alarm does not reopen a circuit a probe closed within 2 minutes: the alarm's datapoints predate the recovery", async () => {
+  const sfn = new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: cloud.endpointUrl, disableHostPrefix: true });
+  const { stateMachines } = await sfn.send(new ListStateMachinesCommand({}));
+  const control = stateMachines!.find((m) => /Circuits?Control/i.test(m.name!))!;
+  const openByAlarm = () => sfn.send(new StartSyncExecutionCommand({ stateMachineArn: control.stateMachineArn, input: JSON.stringify({ resource: 'orders', reason: 'alarm test' }) }));
+  const closedAgo = async (seconds: number) =>
+    cloud.services.dynamodb.call('PutItem', {
+      TableName: cloud.outputs.CircuitTableName,
+      Item: { pk: { S: 'circuit#orders#writes' }, state: { S: 'CLOSED' }, since: { S: new Date(cloud.clock.now().getTime() - seconds * 1000).toISOString() } },
+    });
+
+  await closedAgo(90);
+  expect((await openByAlarm()).status).toBe('SUCCEEDED');
+  expect((await circuit())?.state.S).toBe('CLOSED');
+
+  await closedAgo(150);
+  await openByAlarm();
+  expect((await circuit())?.state.S).toBe('OPEN');
+  await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: { pk: { S: 'circuit#orders#writes' } } });
 });
