@@ -28,6 +28,7 @@ import type { Target } from './target';
 import type {
   CircuitChange,
   CircuitClose,
+  CircuitName,
   CircuitStatus,
   ExecutionDetail,
   ExecutionFilter,
@@ -131,20 +132,20 @@ export class AwsTarget implements Target {
     return this.withTableErrors('requests', reader.tableName, () => reader.get(requestId));
   }
 
-  async listCircuits(): Promise<CircuitStatus[]> {
+  async listCircuits(circuit: CircuitName = 'writes'): Promise<CircuitStatus[]> {
     const store = await this.circuitStore();
     const names = (await this.stack()).resources.map((r) => r.name);
-    return this.withTableErrors('circuit', store.tableName, () => store.list(names, this.now()));
+    return this.withTableErrors('circuit', store.tableName, () => store.list(names, this.now(), circuit));
   }
 
-  async openCircuit(resource: string, forSeconds: number): Promise<CircuitChange> {
+  async openCircuit(resource: string, forSeconds: number, circuit: CircuitName = 'writes'): Promise<CircuitChange> {
     const store = await this.circuitStore();
-    return this.withTableErrors('circuit', store.tableName, () => store.open(resource, { forSeconds, now: this.now(), by: 'crud-ops' }));
+    return this.withTableErrors('circuit', store.tableName, () => store.open(resource, { forSeconds, now: this.now(), by: 'crud-ops', circuit }));
   }
 
-  async closeCircuit(resource: string): Promise<CircuitClose> {
+  async closeCircuit(resource: string, circuit: CircuitName = 'writes'): Promise<CircuitClose> {
     const store = await this.circuitStore();
-    const change = await this.withTableErrors('circuit', store.tableName, () => store.close(resource, { now: this.now(), by: 'crud-ops' }));
+    const change = await this.withTableErrors('circuit', store.tableName, () => store.close(resource, { now: this.now(), by: 'crud-ops', circuit }));
     return { ...change, redrive: this.redriveCommand(resource, (await this.stack()).redriveFunctionName) };
   }
 

@@ -22,6 +22,7 @@ import type { Target } from './target';
 import type {
   CircuitChange,
   CircuitClose,
+  CircuitName,
   CircuitStatus,
   ExecutionDetail,
   ExecutionFilter,
@@ -122,18 +123,20 @@ export class LocalTarget implements Target {
     return record as RequestDetail;
   }
 
-  async listCircuits(): Promise<CircuitStatus[]> {
+  async listCircuits(circuit: CircuitName = 'writes'): Promise<CircuitStatus[]> {
     const body = await this.getJson('/console/api/circuits', 'the circuits');
+    const circuits: ({ transitions?: unknown; events?: CircuitStatus } & CircuitStatus)[] = Array.isArray(body.circuits) ? body.circuits : [];
+    if (circuit === 'events') return circuits.flatMap((c) => (c.events ? [c.events] : []));
     // The recent transitions the console adds (from the executions' histories) are not part of the circuit.
-    return (Array.isArray(body.circuits) ? body.circuits : []).map(({ transitions: _transitions, ...circuit }: { transitions?: unknown } & CircuitStatus) => circuit);
+    return circuits.map(({ transitions: _transitions, events: _events, ...writes }) => writes);
   }
 
-  async openCircuit(resource: string, forSeconds: number): Promise<CircuitChange> {
-    return this.request('POST', `/console/api/circuits/${encodeURIComponent(resource)}/open`, `the ${resource} circuit`, { for: forSeconds, by: 'crud-ops' });
+  async openCircuit(resource: string, forSeconds: number, circuit: CircuitName = 'writes'): Promise<CircuitChange> {
+    return this.request('POST', `/console/api/circuits/${encodeURIComponent(resource)}/open`, `the ${resource} circuit`, { for: forSeconds, by: 'crud-ops', ...(circuit === 'events' ? { circuit } : {}) });
   }
 
-  async closeCircuit(resource: string): Promise<CircuitClose> {
-    return this.request('POST', `/console/api/circuits/${encodeURIComponent(resource)}/close`, `the ${resource} circuit`, { by: 'crud-ops' });
+  async closeCircuit(resource: string, circuit: CircuitName = 'writes'): Promise<CircuitClose> {
+    return this.request('POST', `/console/api/circuits/${encodeURIComponent(resource)}/close`, `the ${resource} circuit`, { by: 'crud-ops', ...(circuit === 'events' ? { circuit } : {}) });
   }
 
   async getFlags(): Promise<FlagsState> {

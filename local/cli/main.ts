@@ -10,9 +10,9 @@
  *   requests list [--resource r] [--status s] [--limit n]
  *   requests show <requestId> [--full]
  *   requests wait <requestId> [--timeout d] [--interval d]     exit 0 applied, 1 rejected, 2 timed out
- *   circuit list
- *   circuit open <resource> [--for d]                          OPEN for d (default 300 s)
- *   circuit close <resource>                                   CLOSED, then the resource's redrive started
+ *   circuit list [--circuit events]
+ *   circuit open <resource> [--for d] [--circuit events]       OPEN for d (default 300 s)
+ *   circuit close <resource> [--circuit events]                CLOSED, then the resource's redrive started
  *   flags get [name]
  *   flags set <name>=<true|false>
  *
@@ -162,18 +162,21 @@ Reference: docs/cli.md`);
   circuit
     .command('list')
     .description('every resource: state, since when, failures in the current window, cool-down, probe, last transition')
-    .action(act((ctx) => circuitList(ctx)));
+    .option('--circuit <name>', 'writes (default) or events (the change events circuit, publishEvents)')
+    .action(act((ctx, opts: Record<string, string>) => circuitList(ctx, opts)));
   circuit
     .command('open')
     .description('open it by hand: writes are queued at once until the cool-down ends, then one write probes')
     .argument('<resource>', 'orders, customers, …')
     .option('--for <duration>', `the cool-down: 300, 90s, 15m, 1h… (plain numbers are seconds; default 300s, at most 7d)`)
+    .option('--circuit <name>', 'writes (default) or events')
     .action(act((ctx, resource: string, opts: Record<string, string>) => circuitOpen(ctx, resource, opts)));
   circuit
     .command('close')
     .description("close it by hand and start the resource's redrive (--aws: prints the command that starts it)")
     .argument('<resource>', 'orders, customers, …')
-    .action(act((ctx, resource: string) => circuitClose(ctx, resource)));
+    .option('--circuit <name>', 'writes (default) or events')
+    .action(act((ctx, resource: string, opts: Record<string, string>) => circuitClose(ctx, resource, opts)));
 
   const flags = program.command('flags').description('AppConfig feature flags (lambdas/flags/definitions.ts)');
   flags

@@ -5,7 +5,7 @@
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { CircuitChange, CircuitClose, CircuitStatus, ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, StackInfo } from './types';
+import type { CircuitChange, CircuitClose, CircuitName, CircuitStatus, ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, StackInfo } from './types';
 
 export interface Target {
   /** "local cloud at http://127.0.0.1:4566" / "stack CrudApi in eu-west-1": for messages. */
@@ -22,12 +22,12 @@ export interface Target {
   listRequests(filter: RequestFilter): Promise<RequestList>;
   /** One request record (with its Idempotency-Key record), or undefined when there is none (yet). */
   getRequest(requestId: string): Promise<RequestDetail | undefined>;
-  /** The write circuit of every resource, in the stack's order (no item reads as CLOSED). */
-  listCircuits(): Promise<CircuitStatus[]>;
+  /** The write circuit (or with 'events' the events circuit) of every resource, in the stack's order (no item reads as CLOSED). */
+  listCircuits(circuit?: CircuitName): Promise<CircuitStatus[]>;
   /** OPEN for `forSeconds`, lastTransition written with reason "operator". */
-  openCircuit(resource: string, forSeconds: number): Promise<CircuitChange>;
+  openCircuit(resource: string, forSeconds: number, circuit?: CircuitName): Promise<CircuitChange>;
   /** CLOSED (failures 0, no probe, no window), then the resource's redrive started, or the command that starts it. */
-  closeCircuit(resource: string): Promise<CircuitClose>;
+  closeCircuit(resource: string, circuit?: CircuitName): Promise<CircuitClose>;
   getFlags(): Promise<FlagsState>;
   setFlag(flag: string, enabled: boolean): Promise<FlagChange>;
   /** Converts a low-level failure of this target (network, credentials, HTTP) into a CliError, or returns undefined. */

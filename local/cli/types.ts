@@ -2,7 +2,7 @@
 import type { RequestSummary } from '../console/request-records';
 
 export type { RequestDetail, RequestSummary } from '../console/request-records';
-export type { CircuitChange, CircuitClose, CircuitStatus, CircuitTransition, RedriveStart } from '../console/circuit-records';
+export type { CircuitChange, CircuitClose, CircuitName, CircuitStatus, CircuitTransition, RedriveStart } from '../console/circuit-records';
 
 /** One REST resource of the app, from the stack outputs (`<name>StateMachineArn`, …). */
 export interface ResourceInfo {

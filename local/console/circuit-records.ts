@@ -8,6 +8,9 @@
  *                                    failures, windowStart, openedAt, coolDownSeconds, coolDownUntil (epoch ms),
  *                                    probeRequestId, probeStartedAt (epoch ms),
  *                                    lastTransition (JSON text {from, to, at, reason, requestId})
+ *   pk = circuit#<resource>#events   the events circuit (publishEvents: ReadEventsCircuit, OpenEventsCircuit,
+ *                                    CloseEventsCircuit): CLOSED | OPEN, since, coolDownSeconds, coolDownUntil,
+ *                                    lastTransition; never HALF_OPEN, no failures counted
  *
  * This module reads them and moves them as an operator would (`open`, `close`) through a two-call port
  * (GetItem, UpdateItem in DynamoDB's wire shapes), so that the console (the local DynamoDB service) and
@@ -39,8 +42,12 @@ export const MAX_OPEN_SECONDS = 7 * 86_400;
 /** Attempts of an operator change whose condition (the state read just before) failed because a write moved the circuit meanwhile. */
 const CHANGE_ATTEMPTS = 3;
 
-export function circuitKey(resource: string): string {
-  return `circuit#${resource}#writes`;
+/** Each resource has a write circuit and an events circuit (docs/circuit-breaker.md). */
+export const CIRCUIT_NAMES = ['writes', 'events'] as const;
+export type CircuitName = (typeof CIRCUIT_NAMES)[number];
+
+export function circuitKey(resource: string, circuit: CircuitName = 'writes'): string {
+  return `circuit#${resource}#${circuit}`;
 }
 
 /** One move of a circuit (`lastTransition`, stored as JSON text). */
@@ -60,6 +67,8 @@ export interface CircuitTransition {
 /** A circuit as the operator reads it. */
 export interface CircuitStatus {
   resource: string;
+  /** Set to 'events' for the events circuit; absent for the write circuit. */
+  circuit?: 'events';
   /** CLOSED, OPEN or HALF_OPEN as stored; CLOSED when there is no item. */
   state: string;
   /** false: there is no item (never opened, or deleted): it reads as CLOSED. */
@@ -113,6 +122,8 @@ export interface CircuitClose extends CircuitChange {
 }
 
 export interface OpenOptions {
+  /** Which circuit of the resource (default: writes). */
+  circuit?: CircuitName;
   /** The cool-down: writes are queued at once for this long, then one write probes. Default 300. */
   forSeconds?: number;
   /** Epoch ms (the local cloud's clock locally). */
@@ -122,6 +133,7 @@ export interface OpenOptions {
 }
 
 export interface CloseOptions {
+  circuit?: CircuitName;
   now: number;
   by: string;
 }
@@ -150,13 +162,13 @@ export class CircuitStore {
     private readonly options: { windowSeconds?: number } = {},
   ) {}
 
-  async get(resource: string, now: number): Promise<CircuitStatus> {
-    return decodeCircuit(resource, await this.read(resource), now, this.windowSeconds);
+  async get(resource: string, now: number, circuit: CircuitName = 'writes'): Promise<CircuitStatus> {
+    return this.decode(resource, await this.read(resource, circuit), now, circuit);
   }
 
-  /** One circuit per resource, in the order given. */
-  async list(resources: string[], now: number): Promise<CircuitStatus[]> {
-    return Promise.all(resources.map((r) => this.get(r, now)));
+  /** One circuit per resource (its write circuit, or its events circuit), in the order given. */
+  async list(resources: string[], now: number, circuit: CircuitName = 'writes'): Promise<CircuitStatus[]> {
+    return Promise.all(resources.map((r) => this.get(r, now, circuit)));
   }
 
   /**
@@ -166,7 +178,7 @@ export class CircuitStore {
    */
   async open(resource: string, options: OpenOptions): Promise<CircuitChange> {
     const forSeconds = checkOpenSeconds(options.forSeconds ?? DEFAULT_OPEN_SECONDS);
-    return this.change(resource, options.now, (before) => {
+    return this.change(resource, options.now, options.circuit ?? 'writes', (before) => {
       const transition = operatorTransition(before.state, 'OPEN', options);
       return {
         transition,
@@ -189,7 +201,7 @@ export class CircuitStore {
    * failures counted are reset (no transition is written); with no item and nothing counted, nothing is written.
    */
   async close(resource: string, options: CloseOptions): Promise<CircuitChange> {
-    return this.change(resource, options.now, (before): PlannedChange | undefined => {
+    return this.change(resource, options.now, options.circuit ?? 'writes', (before): PlannedChange | undefined => {
       if (before.state === 'CLOSED') {
         if (!before.recorded) return undefined;
         return { update: 'SET failures = :zero REMOVE probeRequestId, probeStartedAt, windowStart', values: { ':zero': { N: '0' } } };
@@ -207,9 +219,16 @@ export class CircuitStore {
     return this.options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
   }
 
-  private async read(resource: string): Promise<Item | undefined> {
-    const { Item: item } = await this.port.getItem({ TableName: this.tableName, Key: { pk: { S: circuitKey(resource) } }, ConsistentRead: true });
+  private async read(resource: string, circuit: CircuitName): Promise<Item | undefined> {
+    const { Item: item } = await this.port.getItem({ TableName: this.tableName, Key: { pk: { S: circuitKey(resource, circuit) } }, ConsistentRead: true });
     return item;
+  }
+
+  private decode(resource: string, item: Item | undefined, now: number, circuit: CircuitName): CircuitStatus {
+    const status = decodeCircuit(resource, item, now, this.windowSeconds);
+    // `circuit` right after `resource`, so the events circuit reads as such in JSON.
+    const { resource: name, ...rest } = status;
+    return circuit === 'events' ? { resource: name, circuit, ...rest } : status;
   }
 
   /**
@@ -219,11 +238,12 @@ export class CircuitStore {
   private async change(
     resource: string,
     now: number,
+    circuit: CircuitName,
     build: (before: CircuitStatus) => PlannedChange | undefined,
   ): Promise<CircuitChange> {
     for (let attempt = 1; ; attempt++) {
-      const item = await this.read(resource);
-      const before = decodeCircuit(resource, item, now, this.windowSeconds);
+      const item = await this.read(resource, circuit);
+      const before = this.decode(resource, item, now, circuit);
       const planned = build(before);
       if (!planned) return { resource, changed: false, before, after: before };
       const stored = text(item?.state);
@@ -232,18 +252,18 @@ export class CircuitStore {
       try {
         const { Attributes: attributes } = await this.port.updateItem({
           TableName: this.tableName,
-          Key: { pk: { S: circuitKey(resource) } },
+          Key: { pk: { S: circuitKey(resource, circuit) } },
           UpdateExpression: planned.update,
           ConditionExpression: condition,
           ...(planned.update.includes('#state') || condition.includes('#state') ? { ExpressionAttributeNames: { '#state': 'state' } } : {}),
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         });
-        const after = decodeCircuit(resource, attributes, now, this.windowSeconds);
+        const after = this.decode(resource, attributes, now, circuit);
         return { resource, changed: true, before, after, ...(planned.transition ? { transition: planned.transition } : {}) };
       } catch (error) {
         if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
-        if (attempt >= CHANGE_ATTEMPTS) throw new CircuitBusy(`The ${resource} circuit kept changing while it was being written (${attempt} attempts): try again`);
+        if (attempt >= CHANGE_ATTEMPTS) throw new CircuitBusy(`The ${resource} ${circuit} circuit kept changing while it was being written (${attempt} attempts): try again`);
       }
     }
   }

@@ -13,7 +13,7 @@
  */
 import type { LocalResource } from '../cloud-types';
 import type { ExecutionRecord } from '../stepfunctions/service';
-import { CircuitChange, CircuitClose, CircuitStatus, CircuitStore, CircuitTransition, Item, RedriveStart, parseTransition } from './circuit-records';
+import { CircuitChange, CircuitClose, CircuitName, CircuitStatus, CircuitStore, CircuitTransition, Item, RedriveStart, parseTransition } from './circuit-records';
 
 /** Transitions returned per circuit, newest first. */
 export const TRANSITIONS_SHOWN = 20;
@@ -35,6 +35,8 @@ export interface RecordedTransition extends CircuitTransition {
 export interface ConsoleCircuit extends CircuitStatus {
   /** Newest first, at most TRANSITIONS_SHOWN. */
   transitions: RecordedTransition[];
+  /** The resource's events circuit (publishEvents): its item only, no transitions from the histories. */
+  events: CircuitStatus;
 }
 
 export interface CircuitsViewOptions {
@@ -82,24 +84,25 @@ export class CircuitsView {
   async list(): Promise<{ circuits: ConsoleCircuit[]; tableName: string; now: string }> {
     const store = this.requireStore();
     const now = this.options.now();
-    const circuits = await store.list(
-      this.options.resources.map((r) => r.name),
-      now,
-    );
-    return { circuits: circuits.map((c) => ({ ...c, transitions: this.transitions(c) })), tableName: store.tableName, now: new Date(now).toISOString() };
+    const names = this.options.resources.map((r) => r.name);
+    const [circuits, events] = await Promise.all([store.list(names, now), store.list(names, now, 'events')]);
+    return { circuits: circuits.map((c, i) => ({ ...c, transitions: this.transitions(c), events: events[i] })), tableName: store.tableName, now: new Date(now).toISOString() };
   }
 
-  async open(resource: string, options: { forSeconds?: number; by?: string } = {}): Promise<CircuitChange> {
+  async open(resource: string, options: { forSeconds?: number; by?: string; circuit?: CircuitName } = {}): Promise<CircuitChange> {
     const store = this.requireStore();
-    const change = await store.open(this.requireResource(resource), { forSeconds: options.forSeconds, now: this.options.now(), by: options.by ?? 'console' });
+    const change = await store.open(this.requireResource(resource), { forSeconds: options.forSeconds, now: this.options.now(), by: options.by ?? 'console', circuit: options.circuit });
     this.remember(change);
     return change;
   }
 
-  /** Closes the circuit and starts the resource's redrive (the queued writes are replayed now, not on the schedule). */
-  async close(resource: string, options: { by?: string } = {}): Promise<CircuitClose> {
+  /**
+   * Closes the circuit and starts the resource's redrive (the queued writes are replayed now, not on the
+   * schedule; for the events circuit, the deferred events are published).
+   */
+  async close(resource: string, options: { by?: string; circuit?: CircuitName } = {}): Promise<CircuitClose> {
     const store = this.requireStore();
-    const change = await store.close(this.requireResource(resource), { now: this.options.now(), by: options.by ?? 'console' });
+    const change = await store.close(this.requireResource(resource), { now: this.options.now(), by: options.by ?? 'console', circuit: options.circuit });
     this.remember(change);
     let redrive: RedriveStart;
     try {
@@ -139,7 +142,8 @@ export class CircuitsView {
   }
 
   private remember(change: CircuitChange): void {
-    if (!change.transition) return;
+    // The recent transitions are the write circuit's.
+    if (!change.transition || change.after.circuit === 'events') return;
     const log = this.operatorLog.get(change.resource) ?? [];
     log.push({ ...change.transition, source: 'operator' });
     this.operatorLog.set(change.resource, log.slice(-OPERATOR_LOG_SIZE));

@@ -11,8 +11,9 @@
  *   GET  /console/api/requests              ?resource=&status=&limit= → {requests, total, truncated, capped}
  *   GET  /console/api/requests/<requestId>  one request record + its executions and DLQ message
  *   GET  /console/api/circuits              {circuits: [circuit + transitions], tableName}
- *   POST /console/api/circuits/<resource>/open  {for?, by?} → the change (OPEN for `for` seconds, default 300)
- *   POST /console/api/circuits/<resource>/close {by?} → the change + the redrive started (Lambda Invoke, Event)
+ *   POST /console/api/circuits/<resource>/open  {for?, by?, circuit?} → the change (OPEN for `for` seconds, default 300)
+ *   POST /console/api/circuits/<resource>/close {by?, circuit?} → the change + the redrive started (Lambda Invoke, Event)
+ *                                           (circuit: "writes", the default, or "events")
  *   GET  /console/api/flags                 {environments: [...]}
  *   PUT  /console/api/flags                 {flag, enabled?, attributes?, environment?…} → deployment + view
  *   GET  /console/api/stream                Server-Sent Events: execution, dlq, flags, redrive, circuit
@@ -24,7 +25,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalResource } from '../cloud-types';
 import type { LocalServices } from '../services';
 import type { ExecutionRecord, StepFunctionsService } from '../stepfunctions/service';
-import { BadCircuitInput, CircuitBusy } from './circuit-records';
+import { BadCircuitInput, CIRCUIT_NAMES, CircuitBusy } from './circuit-records';
 import { CircuitsView, NoCircuitTable, UnknownCircuit, invokeAsync } from './circuits';
 import { DeadLetterQueues } from './dlq';
 import { BadQuery, ExecutionsView } from './executions';
@@ -235,14 +236,16 @@ export class LocalConsole {
       if (!input || typeof input !== 'object' || Array.isArray(input)) throw new HttpError(400, 'The body must be a JSON object');
       const by = input.by === undefined ? 'console' : input.by;
       if (typeof by !== 'string' || !/^[\w .@-]{1,40}$/.test(by)) throw new HttpError(400, '"by" must be a short name (letters, digits, " .@-_", at most 40)');
+      const circuit = input.circuit ?? 'writes';
+      if (!CIRCUIT_NAMES.includes(circuit)) throw new HttpError(400, `"circuit" must be one of ${CIRCUIT_NAMES.join(', ')}`);
       let change;
       if (parts[2] === 'open') {
         if (input.for !== undefined && typeof input.for !== 'number') throw new HttpError(400, '"for" must be a number of seconds');
-        change = await this.circuits.open(parts[1], { forSeconds: input.for, by });
+        change = await this.circuits.open(parts[1], { forSeconds: input.for, by, circuit });
       } else {
-        change = await this.circuits.close(parts[1], { by });
+        change = await this.circuits.close(parts[1], { by, circuit });
       }
-      this.stream.send('circuit', { resource: change.resource, state: change.after.state, by, ...(change.transition ? { transition: change.transition } : {}) });
+      this.stream.send('circuit', { resource: change.resource, ...(circuit === 'events' ? { circuit } : {}), state: change.after.state, by, ...(change.transition ? { transition: change.transition } : {}) });
       return json(res, 200, change);
     }
     if (route === 'GET flags' && parts.length === 1) return json(res, 200, { environments: this.flags.environments() });

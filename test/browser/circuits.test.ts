@@ -70,3 +70,15 @@ it('circuits: orders is CLOSED; "Open" opens it (OPEN, its cool-down, an operato
   expect(await page.getByTestId('circuit-message').textContent()).toContain('The redrive of /orders started');
   await eventually('the write queued while it was open is applied by the redrive the close started', async () => expect((await api.get(`/requests/${queued.requestId}`)).json.status).toBe('applied'));
 }, 90_000);
+
+it('circuits: under each state, the events circuit; opened (crud-ops circuit open orders --circuit events) it shows OPEN and its cool-down', async () => {
+  await openView(page, cloud, '#/circuits', 'circuit-row');
+  expect(await circuitRow('orders').getByTestId('circuit-events').textContent()).toBe('events: CLOSED');
+  const res = await fetch(`${cloud.consoleUrl}api/circuits/orders/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ for: 300, circuit: 'events', by: 'crud-ops' }) });
+  expect(res.status).toBe(200);
+  await eventually('the events circuit shows OPEN', async () => expect(await circuitRow('orders').getByTestId('circuit-events').getAttribute('data-state')).toBe('OPEN'));
+  expect(await circuitRow('orders').getByTestId('circuit-events').textContent()).toMatch(/^events: OPEN · in (4 min \d+|5 min 0) s$/);
+  // The write circuit is another one.
+  expect(await circuitRow('orders').getAttribute('data-state')).toBe('CLOSED');
+  await fetch(`${cloud.consoleUrl}api/circuits/orders/close`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ circuit: 'events' }) });
+}, 90_000);

@@ -35,7 +35,9 @@ beforeAll(async () => {
 
 afterEach(async () => {
   jest.restoreAllMocks();
-  for (const r of cloud.resources) await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: key(r.name) });
+  for (const r of cloud.resources) {
+    for (const k of [key(r.name), eventsKey(r.name)]) await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: k });
+  }
 });
 
 afterAll(async () => {
@@ -43,6 +45,7 @@ afterAll(async () => {
 });
 
 const key = (resource: string) => ({ pk: { S: `circuit#${resource}#writes` } });
+const eventsKey = (resource: string) => ({ pk: { S: `circuit#${resource}#events` } });
 
 async function item(resource: string): Promise<Record<string, any> | undefined> {
   return (await cloud.services.dynamodb.call('GetItem', { TableName: cloud.outputs.CircuitTableName, Key: key(resource), ConsistentRead: true })).Item;
@@ -106,6 +109,28 @@ describe.each(TARGETS)('circuit on %s', (_name, target) => {
     const list = await cli(['circuit', 'list']);
     const row = list.stdout.split('\n').find((l) => l.startsWith('orders'))!;
     expect(row).toMatch(/^orders\s+OPEN\s+\S+ \S+Z \(\d+ s ago\)\s+0\s+\S+ \S+Z \(in (?:1 min 5\d|2 min 0) s\)\s+CLOSED → OPEN: operator \(crud-ops\) \(\d+ s ago\)$/);
+  });
+
+  test('--circuit events: open, list and close the events circuit (circuit#<resource>#events); the write circuit is untouched', async () => {
+    const opened = await cli(['circuit', 'open', 'orders', '--for', '90', '--circuit', 'events']);
+    expect(opened.code).toBe(EXIT.OK);
+    expect(opened.stdout).toMatch(/^orders events: CLOSED → OPEN until \S+ \S+Z \(1 min 30 s\)\.\nChange events wait in the dead-letter queue/);
+    const events = await cloud.services.dynamodb.call('GetItem', { TableName: cloud.outputs.CircuitTableName, Key: eventsKey('orders'), ConsistentRead: true });
+    expect([events.Item.state.S, events.Item.coolDownSeconds.N]).toEqual(['OPEN', '90']);
+    expect(await item('orders')).toBeUndefined();
+
+    const list = await cli(['--json', 'circuit', 'list', '--circuit', 'events']);
+    expect(list.json.circuits.map((c: any) => [c.resource, c.circuit, c.state])).toEqual([
+      ['orders', 'events', 'OPEN'],
+      ['customers', 'events', 'CLOSED'],
+    ]);
+    expect((await cli(['--json', 'circuit', 'list'])).json.circuits.map((c: any) => c.state)).toEqual(['CLOSED', 'CLOSED']);
+
+    const closed = await cli(['circuit', 'close', 'orders', '--circuit', 'events']);
+    expect(closed.code).toBe(EXIT.OK);
+    expect(closed.stdout).toMatch(/^orders events: OPEN → CLOSED\. Change events are published again/);
+    expect((await cloud.services.dynamodb.call('GetItem', { TableName: cloud.outputs.CircuitTableName, Key: eventsKey('orders'), ConsistentRead: true })).Item.state.S).toBe('CLOSED');
+    expect(await cli(['circuit', 'list', '--circuit', 'pizzas'])).toMatchObject({ code: EXIT.USAGE, stderr: expect.stringContaining('--circuit takes writes or events, got "pizzas"') });
   });
 
   test('list --json: the circuits as stored, one per resource', async () => {

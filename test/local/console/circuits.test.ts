@@ -16,6 +16,7 @@ const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 let cloud: LocalCloud;
 const api = (p: string) => `${cloud.consoleUrl}api/${p}`;
 const key = (resource: string) => ({ pk: { S: `circuit#${resource}#writes` } });
+const eventsKey = (resource: string) => ({ pk: { S: `circuit#${resource}#events` } });
 
 beforeAll(async () => {
   cloud = await startCloud();
@@ -23,7 +24,9 @@ beforeAll(async () => {
 afterAll(() => cloud?.stop());
 afterEach(async () => {
   cloud.services.faults.clear();
-  for (const r of cloud.resources) await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: key(r.name) });
+  for (const r of cloud.resources) {
+    for (const k of [key(r.name), eventsKey(r.name)]) await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: k });
+  }
 });
 
 async function item(resource: string): Promise<Item | undefined> {
@@ -65,7 +68,14 @@ describe('GET /console/api/circuits on a local cloud', () => {
     expect(body).toEqual({
       tableName: cloud.outputs.CircuitTableName,
       now: expect.stringMatching(/Z$/),
-      circuits: cloud.resources.map((r) => ({ resource: r.name, state: 'CLOSED', recorded: false, failures: 0, transitions: [] })),
+      circuits: cloud.resources.map((r) => ({
+        resource: r.name,
+        state: 'CLOSED',
+        recorded: false,
+        failures: 0,
+        transitions: [],
+        events: { resource: r.name, circuit: 'events', state: 'CLOSED', recorded: false, failures: 0 },
+      })),
     });
   });
 
@@ -152,6 +162,21 @@ describe('GET /console/api/circuits on a local cloud', () => {
     expect(reset.body).toMatchObject({ changed: true, before: { failures: 3 }, after: { state: 'CLOSED', failures: 0 } });
     expect(reset.body.transition).toBeUndefined();
     expect((await item('customers'))!.lastTransition).toBeUndefined();
+  });
+
+  it('{"circuit": "events"} moves the events circuit instead (circuit#<resource>#events), shown under each resource as `events`', async () => {
+    const transitionsBefore = (await circuits()).orders.transitions;
+    const opened = await move('orders', 'open', { for: 60, circuit: 'events' });
+    expect(opened.status).toBe(200);
+    expect(opened.body).toMatchObject({ resource: 'orders', changed: true, after: { circuit: 'events', state: 'OPEN', coolDownSeconds: 60 } });
+    const listed = await circuits();
+    expect([listed.orders.state, listed.orders.events.state, listed.customers.events.state]).toEqual(['CLOSED', 'OPEN', 'CLOSED']);
+    // The recent transitions are the write circuit's.
+    expect(listed.orders.transitions).toEqual(transitionsBefore);
+    expect((await cloud.services.dynamodb.call('GetItem', { TableName: cloud.outputs.CircuitTableName, Key: eventsKey('orders'), ConsistentRead: true })).Item.state.S).toBe('OPEN');
+    const closed = await move('orders', 'close', { circuit: 'events' });
+    expect(closed.body).toMatchObject({ after: { circuit: 'events', state: 'CLOSED' }, redrive: { started: true } });
+    expect((await move('orders', 'open', { circuit: 'reads' })).status).toBe(400);
   });
 
   it('refuses an unknown resource (404), a cool-down out of range or not a number, a bad "by" or body (400)', async () => {

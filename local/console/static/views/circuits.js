@@ -2,7 +2,9 @@
 // failures counted in the current window, the cool-down, the probe in progress and the last transition; a row
 // opens its recent transitions. Open and Close do what `crud-ops circuit open|close` does (a close also starts
 // the resource's redrive). Refreshed live when an execution ends (only executions and operators move a
-// circuit) or an operator moves one; relative times tick every second.
+// circuit) or an operator moves one; relative times tick every second. Under the state, the resource's events
+// circuit (publishEvents: while OPEN, change events wait in the dead-letter queue); `crud-ops circuit open|close
+// <resource> --circuit events` moves it.
 
 import { api } from '../lib/api.js';
 import { breakAfterDots, formatTime, h, pill, placeholder } from '../lib/dom.js';
@@ -155,7 +157,7 @@ function rows(c, ctx) {
       onkeydown: (ev) => ev.key === 'Enter' && ev.target === row && ctx.toggle(c.resource),
     },
     h('td', { class: 'one-line' }, h('span', { class: 'caret', 'aria-hidden': 'true' }, open ? '▾' : '▸'), ` /${c.resource}`),
-    h('td', {}, pill(c.state, 'circuit-state', STATE_TEXT[c.state]), c.recorded ? null : h('div', { class: 'muted small' }, 'never opened')),
+    h('td', {}, pill(c.state, 'circuit-state', STATE_TEXT[c.state]), c.recorded ? null : h('div', { class: 'muted small' }, 'never opened'), eventsLine(c.events, ctx.now())),
     h('td', { class: 'nowrap' }, c.since ? [formatTime(c.since), h('div', { class: 'muted small', 'data-ago': c.since }, ago(c.since, ctx.now()))] : h('span', { class: 'muted' }, '—')),
     h('td', { class: 'num', testid: 'circuit-failures', title: c.windowStart ? `In the window that started at ${formatTime(c.windowStart)}` : 'No failure in the current window' }, String(c.failures ?? 0)),
     h('td', { class: 'nowrap', testid: 'circuit-cooldown' }, coolDownCell(c, ctx.now())),
@@ -178,6 +180,18 @@ function rows(c, ctx) {
     ),
   );
   return open ? [row, detailRow(c, ctx.now())] : [row];
+}
+
+/** The events circuit in one line: "events: CLOSED", "events: OPEN · in 25 s". */
+function eventsLine(e, now) {
+  if (!e) return null;
+  const open = e.state === 'OPEN' && e.coolDownUntil;
+  return h(
+    'div',
+    { class: e.state === 'CLOSED' ? 'muted small' : 'small text-warn', testid: 'circuit-events', 'data-state': e.state, title: 'The events circuit: while OPEN, change events wait in the dead-letter queue and EventBridge is not called' },
+    `events: ${e.state}`,
+    open ? [' · ', h('span', { 'data-until': e.coolDownUntil }, until(e.coolDownUntil, now))] : null,
+  );
 }
 
 function coolDownCell(c, now) {
