@@ -2,7 +2,8 @@
  * The circuit breaker end to end (docs/circuit-breaker.md): an outage of the orders table opens the write
  * circuit; further writes are queued at once (202 CircuitOpen) without calling the table; once the table
  * is back and the cool-down is over, the every-minute redrive's first replay probes, the circuit closes
- * and every queued write is applied, with no manual step.
+ * and every queued write is applied, with no manual step. And the events circuit: EventBridge failing never
+ * changes a write's answer; its events wait in the dead-letter queue until the redrive publishes them.
  */
 import { ListStateMachinesCommand, SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCAL_CLIENT_CONFIG } from '../helpers/http-server';
@@ -119,4 +120,48 @@ test("a late alarm does not reopen a circuit a probe closed within 2 minutes: th
   await openByAlarm();
   expect((await circuit())?.state.S).toBe('OPEN');
   await cloud.services.dynamodb.call('DeleteItem', { TableName: cloud.outputs.CircuitTableName, Key: { pk: { S: 'circuit#orders#writes' } } });
+});
+
+test('the events circuit: EventBridge failing → writes still 201, the events circuit opens, events wait in the DLQ; EventBridge back → the scheduled redrive publishes them, the next write closes the circuit', async () => {
+  const table = cloud.outputs.CircuitTableName;
+  const eventsCircuit = async () => (await cloud.services.dynamodb.call('GetItem', { TableName: table, Key: { pk: { S: 'circuit#orders#events' } }, ConsistentRead: true })).Item;
+  const published = (requestId: string) => cloud.services.events.listEvents().filter((e) => e.detailType === 'orders.created' && (e.detail as { requestId?: string }).requestId === requestId);
+  const setPublishEvents = (enabled: boolean) =>
+    cloud.services.appConfig.setFeatureFlag({ application: cloud.flags.application, environment: cloud.flags.environment, configurationProfile: cloud.flags.configurationProfile, flag: 'publishEvents', enabled });
+  await cloud.services.dynamodb.call('DeleteItem', { TableName: table, Key: { pk: { S: 'circuit#orders#writes' } } });
+  setPublishEvents(true);
+  await cloud.clock.advance(16_000); // the flags Lambda's poll
+  try {
+    cloud.services.faults.add({ service: 'events', operation: 'PutEvents', error: 'InternalException' });
+    const first = await api.post('/orders', orders.sample(40));
+    expect(first.status).toBe(201);
+    expect((await eventsCircuit())?.state.S).toBe('OPEN');
+    // While open EventBridge is not called: the event is deferred at once.
+    const second = await api.post('/orders', orders.sample(41));
+    expect(second.status).toBe(201);
+    // (Requests an earlier test left queued may wait there too.)
+    const ours = () => deadLetters(cloud, 'orders').filter((m) => m.requestId === first.requestId || m.requestId === second.requestId);
+    expect(ours().map((m) => [m.kind, m.requestId, m.error])).toEqual([
+      ['event', first.requestId, 'EventBridge.InternalException'],
+      ['event', second.requestId, 'EventsCircuitOpen'],
+    ]);
+    // Nothing was queued as a request (only the two events): both writes are stored.
+    for (const res of [first, second]) expect((await api.get(`/orders/${res.json.orderId}`)).status).toBe(200);
+
+    // EventBridge is back: within a minute the scheduled redrive publishes them.
+    cloud.services.faults.clear();
+    await cloud.clock.advance(61_000);
+    expect(ours()).toEqual([]);
+    for (const res of [first, second]) expect(published(res.requestId)).toEqual([expect.objectContaining({ source: 'crud-api.orders', detail: expect.objectContaining({ id: res.json.orderId }) })]);
+    // The cool-down is over: the next write's publish is the probe, and closes the circuit.
+    const third = await api.post('/orders', orders.sample(42));
+    expect(third.status).toBe(201);
+    expect((await eventsCircuit())?.state.S).toBe('CLOSED');
+    expect(published(third.requestId)).toHaveLength(1);
+  } finally {
+    cloud.services.faults.clear();
+    setPublishEvents(false);
+    await cloud.clock.advance(16_000);
+    await cloud.services.dynamodb.call('DeleteItem', { TableName: table, Key: { pk: { S: 'circuit#orders#events' } } });
+  }
 });
