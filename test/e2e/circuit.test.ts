@@ -152,12 +152,12 @@ test('the events circuit: EventBridge failing → writes still 201, the events c
     cloud.services.faults.clear();
     await cloud.clock.advance(61_000);
     expect(ours()).toEqual([]);
-    for (const res of [first, second]) expect(published(res.requestId)).toEqual([expect.objectContaining({ source: 'crud-api.orders', detail: expect.objectContaining({ id: res.json.orderId }) })]);
+    for (const res of [first, second]) expect(published(res.requestId!)).toEqual([expect.objectContaining({ source: 'crud-api.orders', detail: expect.objectContaining({ id: res.json.orderId }) })]);
     // The cool-down is over: the next write's publish is the probe, and closes the circuit.
     const third = await api.post('/orders', orders.sample(42));
     expect(third.status).toBe(201);
     expect((await eventsCircuit())?.state.S).toBe('CLOSED');
-    expect(published(third.requestId)).toHaveLength(1);
+    expect(published(third.requestId!)).toHaveLength(1);
   } finally {
     cloud.services.faults.clear();
     setPublishEvents(false);

@@ -16,6 +16,7 @@ import {
   type TaskHandler,
   type TaskInvocation,
 } from '../../local/asl';
+import { setJsonataTimeSource } from '../../local/asl/jsonata';
 import { LocalServices } from '../../local/services';
 import { buildIntegrations } from '../../local/stepfunctions/integrations';
 
@@ -482,6 +483,30 @@ describe('the events circuit', () => {
     expect(res.statusCode).toBe(201);
     expect([reads.calls(), updates.calls()]).toEqual([0, 0]);
     expect(queued(input.requestId)).toEqual([expect.objectContaining({ kind: 'event' })]);
+  });
+
+  test('a write that reaches its publish step after 14 s defers its event at once (OutOfTime): the answer stays within TimeoutSeconds', async () => {
+    // The table write takes 15 s as the workflow's $millis() sees it.
+    let offset = 0;
+    setJsonataTimeSource(() => Date.now() + offset);
+    const slowPut: TaskHandler = async (invocation) => {
+      if (tableOf(invocation) === orders.table) offset += 15_000;
+      return real(PUT_ITEM)(invocation);
+    };
+    const events = countingEvents();
+    const circuitReads = onTable(GET_ITEM, CIRCUIT_TABLE);
+    const input = request(orders, 'POST', '', order(1));
+    let res: Response;
+    try {
+      res = await run(orders, input, publishing, { [PUT_ITEM]: slowPut, [PUT_EVENTS]: events.handler, [GET_ITEM]: circuitReads.handler });
+    } finally {
+      setJsonataTimeSource(Date.now);
+    }
+    expect(res.statusCode).toBe(201);
+    expect(events.calls()).toBe(0);
+    // Only the write circuit was read (before the write).
+    expect(circuitReads.calls()).toBe(1);
+    expect(queued(input.requestId)).toEqual([expect.objectContaining({ kind: 'event', error: 'OutOfTime' })]);
   });
 
   test('publishEvents off: no event, no events circuit', async () => {
