@@ -15,6 +15,7 @@ import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient, GetItemCommand, GetItemCommandInput, ScanCommand, ScanCommandInput, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../../lambdas/shared/aws-client-config';
@@ -49,6 +50,8 @@ export interface AwsClients {
   sqs: SQSClient;
   sfn: SFNClient;
   dynamodb: DynamoDBClient;
+  /** For `dlq redrive`: deferred events (kind "event") are published with PutEvents. */
+  events?: EventBridgeClient;
 }
 
 /** SDK clients for a region (the SDK's default region when undefined). AWS_ENDPOINT_URL, if set, is honoured by the SDK. */
@@ -61,6 +64,7 @@ export function defaultAwsClients(region: string | undefined, env: NodeJS.Proces
     sqs: new SQSClient(config),
     sfn: new SFNClient(config),
     dynamodb: new DynamoDBClient(config),
+    events: new EventBridgeClient(config),
   };
 }
 
@@ -102,8 +106,8 @@ export class AwsTarget implements Target {
     return this.stackInfo;
   }
 
-  clients(): { sqs: SQSClient; sfn: SFNClient } {
-    return { sqs: this.sdk.sqs, sfn: this.sdk.sfn };
+  clients(): { sqs: SQSClient; sfn: SFNClient; events?: EventBridgeClient } {
+    return { sqs: this.sdk.sqs, sfn: this.sdk.sfn, ...(this.sdk.events ? { events: this.sdk.events } : {}) };
   }
 
   async listExecutions(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[]; truncated?: boolean; note?: string }> {

@@ -26,6 +26,8 @@ export interface DeadLetter {
   receiveCount: number;
   /** The body is not a request the redrive can replay: it will be left as poison. */
   unreadable: boolean;
+  /** A deferred change event (kind "event"): the redrive publishes it, never replays it. */
+  event?: { detailType?: string };
 }
 
 export function parseDeadLetter(message: Message): DeadLetter {
@@ -41,6 +43,10 @@ export function parseDeadLetter(message: Message): DeadLetter {
   if (!body || typeof body !== 'object') return base;
   const request = body.request && typeof body.request === 'object' ? body.request : undefined;
   const queuedAt = typeof body.queuedAt === 'string' && !Number.isNaN(Date.parse(body.queuedAt)) ? new Date(body.queuedAt) : base.queuedAt;
+  if (body.kind === 'event' && body.entry && typeof body.entry === 'object') {
+    const detailType = typeof body.entry.DetailType === 'string' ? body.entry.DetailType : undefined;
+    return { ...base, requestId: typeof body.requestId === 'string' ? body.requestId : undefined, event: { detailType }, error: body.error ?? undefined, executionArn: body.executionArn, queuedAt, unreadable: false };
+  }
   return {
     ...base,
     requestId: typeof body.requestId === 'string' ? body.requestId : request?.requestId,

@@ -12,6 +12,7 @@
  *                                     clock; a close starts the redrive Lambda asynchronously)
  *   feature flags                GET/POST /_local/appconfig/flags      (AppConfig control plane on AWS)
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { flagValues } from './appconfig-flags';
@@ -41,7 +42,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export class LocalTarget implements Target {
   readonly description: string;
   private stackInfo?: Promise<StackInfo>;
-  private sdk?: { sqs: SQSClient; sfn: SFNClient };
+  private sdk?: { sqs: SQSClient; sfn: SFNClient; events: EventBridgeClient };
 
   constructor(
     readonly endpoint: string,
@@ -63,7 +64,7 @@ export class LocalTarget implements Target {
     return this.stackInfo;
   }
 
-  clients(): { sqs: SQSClient; sfn: SFNClient } {
+  clients(): { sqs: SQSClient; sfn: SFNClient; events: EventBridgeClient } {
     // The endpoint does not check signatures: any credentials do, and none are looked up.
     const config = {
       endpoint: this.endpoint,
@@ -73,7 +74,8 @@ export class LocalTarget implements Target {
       disableHostPrefix: true,
       maxAttempts: 2,
     };
-    this.sdk ??= { sqs: new SQSClient(config), sfn: new SFNClient(config) };
+    // events: deferred change events (kind "event") are published by `dlq redrive`, not replayed.
+    this.sdk ??= { sqs: new SQSClient(config), sfn: new SFNClient(config), events: new EventBridgeClient(config) };
     return this.sdk;
   }
 
@@ -162,6 +164,7 @@ export class LocalTarget implements Target {
   close(): void {
     this.sdk?.sqs.destroy();
     this.sdk?.sfn.destroy();
+    this.sdk?.events.destroy();
   }
 
   private unreachable(code: string): UnreachableError {

@@ -3,6 +3,7 @@
  * the commands the same things; SQS and Step Functions are always reached through their AWS APIs with
  * SDK v3 clients, so the DLQ and redrive code is the same for both.
  */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CircuitChange, CircuitClose, CircuitName, CircuitStatus, ExecutionDetail, ExecutionFilter, ExecutionSummary, FlagChange, FlagsState, RequestDetail, RequestFilter, RequestList, StackInfo } from './types';
@@ -13,7 +14,7 @@ export interface Target {
   /** Resources, flags location and outputs (cached after the first call). */
   stack(): Promise<StackInfo>;
   /** SDK clients for the DLQ and the redrive. */
-  clients(): { sqs: SQSClient; sfn: SFNClient };
+  clients(): { sqs: SQSClient; sfn: SFNClient; events?: EventBridgeClient };
   /** Newest first. `truncated`: the search stopped before reading everything it could have. */
   listExecutions(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[]; truncated?: boolean; note?: string }>;
   /** The executions of a request id (the original and its DLQ replays), oldest first, with their history. */

@@ -4,6 +4,7 @@
  * `redriveQueue` from lambdas/redrive/redrive.ts with real SDK clients against the local endpoint — the
  * very code path of the redrive Lambda.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MessageOutcome, redriveQueue } from '../../lambdas/redrive/redrive';
@@ -15,6 +16,8 @@ export interface DlqMessage {
   requestId?: string;
   /** The request as API Gateway's template handed it to the state machine. */
   request?: { method?: string; path?: string; id?: string; body?: unknown; headers?: Record<string, unknown> };
+  /** A deferred change event (kind "event", DeferEvent): the redrive publishes it, never replays it. */
+  event?: { source?: string; detailType?: string; detail?: string };
   error?: string;
   cause?: string;
   /** The execution that queued it. */
@@ -52,7 +55,7 @@ const CLIENT_CONFIG = {
 };
 
 export class DeadLetterQueues {
-  private clients?: { sqs: SQSClient; sfn: SFNClient };
+  private clients?: { sqs: SQSClient; sfn: SFNClient; events: EventBridgeClient };
   /** One redrive at a time per queue: concurrent ones would take each other's messages. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -114,13 +117,16 @@ export class DeadLetterQueues {
   close(): void {
     this.clients?.sqs.destroy();
     this.clients?.sfn.destroy();
+    this.clients?.events.destroy();
     this.clients = undefined;
   }
 
-  private sdk(): { sqs: SQSClient; sfn: SFNClient } {
+  private sdk(): { sqs: SQSClient; sfn: SFNClient; events: EventBridgeClient } {
     this.clients ??= {
       sqs: new SQSClient({ ...CLIENT_CONFIG, endpoint: this.options.endpointUrl }),
       sfn: new SFNClient({ ...CLIENT_CONFIG, endpoint: this.options.endpointUrl }),
+      // Deferred events (kind "event") are published, not replayed.
+      events: new EventBridgeClient({ ...CLIENT_CONFIG, endpoint: this.options.endpointUrl }),
     };
     return this.clients;
   }
@@ -139,6 +145,17 @@ function toDlqMessage(m: { messageId: string; body: string; sentTimestamp: numbe
     parsed = JSON.parse(m.body);
   } catch (error) {
     return { ...base, unreadable: `not JSON: ${(error as Error).message}`, requestId: m.messageAttributes?.requestId?.StringValue };
+  }
+  if (parsed && typeof parsed === 'object' && parsed.kind === 'event' && parsed.entry && typeof parsed.entry === 'object') {
+    const { Source: source, DetailType: detailType, Detail: detail } = parsed.entry;
+    return {
+      ...base,
+      ...(typeof parsed.requestId === 'string' ? { requestId: parsed.requestId } : {}),
+      event: { source, detailType, detail: typeof detail === 'string' ? detail : JSON.stringify(detail) },
+      ...(parsed.error !== undefined ? { error: String(parsed.error) } : {}),
+      ...(typeof parsed.executionArn === 'string' ? { executionArn: parsed.executionArn } : {}),
+      ...(typeof parsed.queuedAt === 'string' ? { queuedAt: parsed.queuedAt } : {}),
+    };
   }
   if (!parsed || typeof parsed !== 'object' || !parsed.request) {
     return { ...base, unreadable: 'no "request" in the message', requestId: m.messageAttributes?.requestId?.StringValue };

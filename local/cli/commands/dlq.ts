@@ -34,7 +34,7 @@ export async function dlqList(ctx: CommandContext, resourceName: string, options
 
 function row(m: DeadLetter): string[] {
   const receives = `${m.receiveCount}${m.unreadable ? ' (unreadable: poison)' : ''}`;
-  return [m.messageId, m.requestId ?? '', [m.method, m.path].filter(Boolean).join(' '), abbreviate(m.error ?? '', 48), m.queuedAt ? `${m.queuedAt.toISOString()} (${ago(m.queuedAt)})` : '', receives];
+  return [m.messageId, m.requestId ?? '', m.event ? `event ${m.event.detailType ?? '?'}` : [m.method, m.path].filter(Boolean).join(' '), abbreviate(m.error ?? '', 48), m.queuedAt ? `${m.queuedAt.toISOString()} (${ago(m.queuedAt)})` : '', receives];
 }
 
 export interface RedriveOptions {

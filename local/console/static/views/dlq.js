@@ -137,6 +137,7 @@ function messagesTable(q, s, redrive, wanted) {
 
 /** Method and path, then the body: its first two lines, and the whole of it (pretty-printed) on demand. */
 function requestCell(m, expanded) {
+  if (m.event) return h('div', { class: 'mono one-line', testid: 'dlq-event', title: m.event.detail ?? '' }, h('span', { class: 'muted' }, 'event '), m.event.detailType ?? '?', h('div', { class: 'muted small' }, 'deferred: the redrive publishes it'));
   if (!m.request) return h('span', { class: 'muted' }, 'not a request');
   const body = m.request.body === undefined || m.request.body === null || m.request.body === '' ? '' : JSON.stringify(m.request.body);
   const full = h('div', { class: 'request-body', hidden: !expanded.has(m.messageId) }, body ? codeBlock(body, { maxHeight: 280 }) : null);
