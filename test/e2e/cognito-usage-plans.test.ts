@@ -28,7 +28,7 @@ let accessToken: string;
 let sub: string;
 
 beforeAll(async () => {
-  cloud = await startTestCloud({ context: { auth: 'cognito', clients: CLIENTS } });
+  cloud = await startTestCloud({ context: { auth: 'cognito', clients: CLIENTS }, throttling: true });
   slowKey = cloud.apiKeys.find((k) => k.name.endsWith('-slow'))!.value;
   otherKey = cloud.apiKeys.find((k) => k.name.endsWith('-other'))!.value;
   cognito = new CognitoIdentityProviderClient({ endpoint: cloud.endpointUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -552,7 +552,8 @@ describe.each(RESOURCE_CASES)('/$name', (resource) => {
       expect(await storedItem(cloud, resource, id)).toBeUndefined();
     });
 
-    (name === 'orders' ? it : it.skip)('a body over 240,000 characters → 413 from the workflow, and the execution input does not carry it (POST and PUT)', async () => {
+    // Only orders declare a free-text attribute (notes) long enough to get past the model: the test exists for them only.
+    if (name === 'orders') it('a body over 240,000 characters → 413 from the workflow, and the execution input does not carry it (POST and PUT)', async () => {
       // Only a declared free-text attribute can carry it past the model: orders' notes.
       const created = await create();
       const huge = { ...resource.sample(1), notes: 'x'.repeat(250_000) };

@@ -14,9 +14,13 @@ import type { ExecutionRecord } from '../../local/stepfunctions/service';
 
 export type { LocalCloud } from '../../local/cloud-types';
 
-/** One local cloud per test file: in memory, free ports, no schedules, quiet. */
+/**
+ * One local cloud per test file: in memory, free ports, no schedules, quiet, and no throttling: the suites
+ * send bursts no single client of the default usage plan (50 requests/s, burst 100) may send, and are not
+ * about throttling. The tests that are pass `throttling: true` (test/e2e/cognito-usage-plans.test.ts).
+ */
 export async function startTestCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {}, ...options });
+  const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, throttling: false, log: () => {}, ...options });
   cloudClocks.set(cloud.apiUrl, cloud.clock);
   return cloud;
 }
