@@ -22,7 +22,8 @@ let counter = 0;
 const OTHER_CALLER = { accessKeyId: 'other', secretAccessKey: 'other-secret' };
 
 beforeAll(async () => {
-  cloud = await startTestCloud({ credentials: [LOCAL_CREDENTIALS, OTHER_CALLER] });
+  // Throttling on: the document lists 429, so this test provokes it.
+  cloud = await startTestCloud({ credentials: [LOCAL_CREDENTIALS, OTHER_CALLER], throttling: true });
   const res = await fetch(`${cloud.apiUrl}/openapi.json`);
   expect(res.status).toBe(200);
   checker = new ContractChecker((await res.json()) as Record<string, any>);
