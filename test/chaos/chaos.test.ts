@@ -6,8 +6,9 @@
  *
  * Differences from the full run (docs/reliability.md): the clock ticks are quiet (they wait for the requests
  * in flight; Task timeouts come from the injected slow calls only), and the outage's few writes come in its
- * last 8 minutes: each scheduled redrive run that finds them while the outage holds waits for the replays'
- * retries in real time (~2–7 s a run), so a whole outage with a backlog costs ~15 minutes.
+ * last 28 minutes (7 clock steps, so their messages are received by more than 5 scheduled runs even when a
+ * busy machine drops some ticks): each scheduled redrive run that finds them while the outage holds waits for
+ * the replays' retries in real time (~2–7 s a run), so a whole outage with a backlog would cost ~15 minutes.
  *
  * Known product defects make some checks fail with a given kind of failure: those kinds are allowed (and
  * printed), any other failure fails the test. Remove an entry once its defect is fixed.
@@ -35,7 +36,7 @@ const D3 =
 /** Per check: the failure kinds a known defect produces (local/chaos/verify.ts names them). */
 const KNOWN: Record<string, { kinds: string[]; defect: string }> = {
   idempotency: { kinds: ['in-progress-after-finish', 'redone', 'changed-table'], defect: D1 },
-  table: { kinds: ['applied-although-rejected'], defect: `${D2} / ${D3}` },
+  table: { kinds: ['applied-although-rejected', 'applied-twice-or-out-of-order'], defect: `${D2} / ${D3}` },
   'exactly-once': { kinds: ['applied-twice-or-out-of-order'], defect: `${D2} / ${D3}` },
   stored: { kinds: ['deleted-item-back'], defect: `${D2} / ${D3}` },
   answers: { kinds: ['answer-mismatch'], defect: D3 },
@@ -61,7 +62,7 @@ describe('chaos: storage first under faults, an outage, readOnly and kill -9', (
         writes: 400,
         concurrency: 32,
         seed: 7,
-        outage: { hours: 2, stepMinutes: 4, share: 0.005, loadFromMinute: 112 },
+        outage: { hours: 2, stepMinutes: 4, share: 0.005, loadFromMinute: 92 },
         readOnlyShare: 0.06,
         tick: { everyMs: 1500, seconds: 20, quiet: true },
         idempotencySample: 40,
