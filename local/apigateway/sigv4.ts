@@ -59,6 +59,10 @@ interface Presented {
 /** The AWS_IAM authorizer of the local REST API. */
 export function sigv4Authorizer(options: SigV4VerifierOptions): MethodAuthorizer {
   const byKey = new Map(options.credentials.map((c) => [c.accessKeyId, c]));
+  // One signer per key: a signer caches its derived signing keys (per day and scope), four HMACs a request otherwise.
+  const signers = new Map(
+    options.credentials.map((c) => [c.accessKeyId, new SignatureV4({ credentials: c, region: options.region, service: EXECUTE_API, sha256: Sha256, applyChecksum: false })]),
+  );
   return async (request) => {
     const presented = readSignature(request.header('authorization'), request.query, request.header('x-amz-date') ?? request.header('date'));
     const credential = byKey.get(presented.accessKeyId);
@@ -66,7 +70,7 @@ export function sigv4Authorizer(options: SigV4VerifierOptions): MethodAuthorizer
     checkScope(presented, options.region);
     checkTime(presented, options.now(), options.realNow?.());
 
-    const signer = new SignatureV4({ credentials: credential, region: options.region, service: EXECUTE_API, sha256: Sha256, applyChecksum: false });
+    const signer = signers.get(credential.accessKeyId)!;
     const headers: Record<string, string> = {};
     for (const name of presented.signedHeaders) {
       const value = request.header(name);

@@ -86,14 +86,21 @@ export function logGroupNameOf(config: LoggingConfiguration): string | undefined
   return match?.[1];
 }
 
+/** Events kept in memory per log group (FilterLogEvents reads these); the files keep everything. */
+export const EVENTS_KEPT_IN_MEMORY = 100_000;
+
 /**
- * The log groups the executions write to: in memory, and with a data folder appended to
+ * The log groups the executions write to: in memory (the last EVENTS_KEPT_IN_MEMORY events of each, so a
+ * long run does not grow without bound), and with a data folder appended to
  * `<dataDir>/<group name, / as _>.jsonl` (one `{timestamp, message}` a line) so they can be grepped.
  */
 export class ExecutionLogs {
   private readonly groups = new Map<string, LogEvent[]>();
 
-  constructor(private readonly dataDir?: string) {}
+  constructor(
+    private readonly dataDir?: string,
+    private readonly keptInMemory = EVENTS_KEPT_IN_MEMORY,
+  ) {}
 
   /** Writes the events of a finished execution to its machine's log group. */
   record(execution: ExecutionRecord, config: LoggingConfiguration): void {
@@ -102,7 +109,9 @@ export class ExecutionLogs {
     const events = executionLogEvents(execution, config);
     if (!events.length) return;
     const stored = this.groups.get(group) ?? [];
-    stored.push(...events);
+    for (const event of events) stored.push(event);
+    // Trimmed in steps, not on every push: one splice per ~10% of the cap.
+    if (stored.length > this.keptInMemory * 1.1) stored.splice(0, stored.length - this.keptInMemory);
     this.groups.set(group, stored);
     if (this.dataDir) fs.appendFileSync(path.join(this.dataDir, `${group.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`), events.map((e) => JSON.stringify(e) + '\n').join(''));
   }

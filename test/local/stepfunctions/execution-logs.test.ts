@@ -80,3 +80,21 @@ describe('execution logs as Step Functions writes them to CloudWatch Logs', () =
     }
   });
 });
+
+describe('memory over a long run', () => {
+  test('each group keeps its latest events in memory (bounded), while the file keeps every one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'execution-logs-cap-'));
+    try {
+      const logs = new ExecutionLogs(dir, 10);
+      for (let i = 0; i < 30; i++) logs.record({ ...execution, name: `req-${i}` }, config('ALL', true));
+      const kept = logs.events('/aws/vendedlogs/states/CrudApi-customers');
+      expect(kept.length).toBeGreaterThanOrEqual(10);
+      expect(kept.length).toBeLessThanOrEqual(11);
+      expect(JSON.parse(kept.at(-1)!.message).execution_arn).toBe(execution.executionArn);
+      const file = fs.readFileSync(path.join(dir, '_aws_vendedlogs_states_CrudApi-customers.jsonl'), 'utf8');
+      expect(file.trim().split('\n')).toHaveLength(30 * 5);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
