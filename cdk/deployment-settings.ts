@@ -21,7 +21,7 @@ export type ApiGatewayLogsRole = 'none' | 'existing' | 'create';
 export interface DeploymentSettingsProps {
   /** Context `stage`; default 'dev'. */
   readonly stage?: DeploymentStage;
-  /** X-Execution-Arn on every response. Context `debugHeaders`; default true in dev, false in prod. */
+  /** X-Execution-Arn on every response (it names the account). Context `debugHeaders`; default false in every stage. */
   readonly debugHeaders?: boolean;
   /** Context `apiGatewayLogsRole`; default 'none'. */
   readonly apiGatewayLogsRole?: ApiGatewayLogsRole;
@@ -55,7 +55,7 @@ export const EXECUTION_LOGS: Record<DeploymentStage, DeploymentSettings['executi
 export function deploymentSettings(scope: Construct, props: DeploymentSettingsProps): DeploymentSettings {
   const stage = props.stage ?? oneOf(scope, 'stage', STAGES) ?? 'dev';
   const apiGatewayLogsRole = props.apiGatewayLogsRole ?? oneOf(scope, 'apiGatewayLogsRole', ROLES) ?? 'none';
-  const debugHeaders = props.debugHeaders ?? booleanContext(scope, 'debugHeaders') ?? stage === 'dev';
+  const debugHeaders = props.debugHeaders ?? booleanContext(scope, 'debugHeaders') ?? false;
   if (!STAGES.includes(stage)) throw new Error(`stage must be one of ${STAGES.join(', ')}, got ${JSON.stringify(stage)}`);
   if (!ROLES.includes(apiGatewayLogsRole)) throw new Error(`apiGatewayLogsRole must be one of ${ROLES.join(', ')}, got ${JSON.stringify(apiGatewayLogsRole)}`);
   return { stage, debugHeaders, apiGatewayLogsRole, apiGatewayLogging: apiGatewayLogsRole !== 'none', executionLogs: EXECUTION_LOGS[stage] };

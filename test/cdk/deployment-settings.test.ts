@@ -11,7 +11,7 @@ let withRole: Synthesized;
 const resourcesOf = (s: Synthesized): Resources => s.template.toJSON().Resources;
 
 beforeAll(() => {
-  dev = synthesize();
+  dev = synthesize({ debugHeaders: true });
   prod = synthesize({ stage: 'prod', apiGatewayLogsRole: 'existing' });
   withRole = synthesize({ apiGatewayLogsRole: 'create' });
 });
@@ -37,24 +37,25 @@ describe('execution logging per stage', () => {
     const stackWith = (context: Record<string, unknown>) => new Stack(new App({ context }), 'S');
     expect(deploymentSettings(stackWith({ stage: 'prod' }), {})).toMatchObject({ stage: 'prod', debugHeaders: false, executionLogs: { includeExecutionData: false } });
     expect(deploymentSettings(stackWith({ stage: 'prod', debugHeaders: 'true' }), {})).toMatchObject({ debugHeaders: true });
-    expect(deploymentSettings(stackWith({}), {})).toMatchObject({ stage: 'dev', debugHeaders: true, apiGatewayLogsRole: 'none', apiGatewayLogging: false });
+    expect(deploymentSettings(stackWith({}), {})).toMatchObject({ stage: 'dev', debugHeaders: false, apiGatewayLogsRole: 'none', apiGatewayLogging: false });
+    expect(deploymentSettings(stackWith({ debugHeaders: 'true' }), {})).toMatchObject({ stage: 'dev', debugHeaders: true });
     expect(() => deploymentSettings(stackWith({ stage: 'production' }), {})).toThrow('Context stage must be one of dev, prod');
     expect(() => deploymentSettings(stackWith({ apiGatewayLogsRole: 'yes' }), {})).toThrow('Context apiGatewayLogsRole must be one of none, existing, create');
   });
 });
 
-describe('X-Execution-Arn only with debugHeaders (default: dev on, prod off)', () => {
+describe('X-Execution-Arn only with debugHeaders (default off in every stage: it names the account)', () => {
   const integrationResponses = (s: Synthesized) =>
     ofType(resourcesOf(s), 'AWS::ApiGateway::Method').flatMap(([, m]) => (m.Integration?.IntegrationResponses ?? []).map((r: any) => r.ResponseParameters ?? {}));
 
-  test('dev maps it from the execution ARN and exposes it to browsers', () => {
+  test('with debugHeaders it is mapped from the execution ARN and exposed to browsers', () => {
     const ok = integrationResponses(dev).filter((p) => p['method.response.header.X-Execution-Arn']);
     expect(ok.length).toBeGreaterThan(0);
     expect(ok[0]['method.response.header.X-Execution-Arn']).toBe('integration.response.body.executionArn');
     expect(ok[0]['method.response.header.Access-Control-Expose-Headers']).toBe("'ETag,Location,X-Request-Id,X-Execution-Arn,Retry-After'");
   });
 
-  test('prod has no X-Execution-Arn anywhere (mapping, method response, CORS) but keeps X-Request-Id', () => {
+  test('by default (here prod) there is no X-Execution-Arn anywhere (mapping, method response, CORS) but X-Request-Id stays', () => {
     expect(JSON.stringify(resourcesOf(prod))).not.toContain('X-Execution-Arn');
     const ok = integrationResponses(prod).filter((p) => p['method.response.header.X-Request-Id'] && p['method.response.header.Access-Control-Expose-Headers']);
     expect(ok.length).toBeGreaterThan(0);

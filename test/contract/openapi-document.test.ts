@@ -106,7 +106,8 @@ describe('served by API Gateway (MOCK integration)', () => {
   });
 
   it('the local cloud serves it at /v1/openapi.json, unsigned, as docs/openapi.json', async () => {
-    const cloud = await startTestCloud();
+    // The default settings, as docs/openapi.json is built (test clouds otherwise turn debugHeaders on).
+    const cloud = await startTestCloud({ context: { debugHeaders: false } });
     try {
       const res = await fetch(`${cloud.apiUrl}/openapi.json`);
       expect(res.status).toBe(200);

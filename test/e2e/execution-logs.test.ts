@@ -37,7 +37,8 @@ describe('stage prod', () => {
   let cloud: LocalCloud;
   let api: Api;
   beforeAll(async () => {
-    cloud = await startTestCloud({ context: { ...OPEN, stage: 'prod' } });
+    // debugHeaders at its default (off), which test clouds otherwise turn on.
+    cloud = await startTestCloud({ context: { ...OPEN, stage: 'prod', debugHeaders: false } });
     api = new Api(cloud.apiUrl);
   });
   afterAll(() => cloud?.stop());

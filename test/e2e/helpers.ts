@@ -20,7 +20,8 @@ export type { LocalCloud } from '../../local/cloud-types';
  * about throttling. The tests that are pass `throttling: true` (test/e2e/cognito-usage-plans.test.ts).
  */
 export async function startTestCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, throttling: false, log: () => {}, ...options });
+  // debugHeaders: the suites follow executions by their X-Execution-Arn (off by default in a deployment: docs/logging.md).
+  const cloud = await startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, throttling: false, log: () => {}, ...options, context: { debugHeaders: true, ...options.context } });
   cloudClocks.set(cloud.apiUrl, cloud.clock);
   return cloud;
 }

@@ -4,7 +4,8 @@ import { startLocalCloud } from '../../../local/cloud';
 import type { LocalCloud } from '../../../local/cloud-types';
 
 export function startCloud(): Promise<LocalCloud> {
-  return startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {} });
+  // debugHeaders: the console tests follow executions by their X-Execution-Arn (off by default: docs/logging.md).
+  return startLocalCloud({ inMemory: true, port: 0, endpointPort: 0, schedules: false, log: () => {}, context: { debugHeaders: true } });
 }
 
 export function postJson(url: string, body: unknown, method = 'POST'): Promise<Response> {
