@@ -11,6 +11,8 @@ export interface FaultRuleInput {
   id?: string;
   service: string;
   operation?: string;
+  /** DynamoDB: only calls on this table. */
+  table?: string;
   /** Optional with latencyMs. */
   error?: string;
   rate?: number;

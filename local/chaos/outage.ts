@@ -137,7 +137,7 @@ async function measure(kind: OutageKind, admin: CloudAdmin, http: HttpClient, op
   // The first rule catches the orders table's calls, the second (whole-DynamoDB outage) every other table's.
   const outageRules = () =>
     admin.setFaults([
-      { service: 'dynamodb', error: 'InternalServerError', table: ordersTable } as never,
+      { service: 'dynamodb', error: 'InternalServerError', table: ordersTable },
       ...(kind === 'dynamodb' ? [{ service: 'dynamodb', error: 'InternalServerError' }] : []),
     ]);
   const hits = async (rules: { id: string }[]) => {
