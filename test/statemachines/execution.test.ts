@@ -6,125 +6,31 @@
  * The real clock runs (a fake clock could fire a Task's 1 s timeout while dynalite is still working), with
  * jitter drawn as 0 so retries do not wait.
  */
-import * as fs from 'node:fs';
-import { STATE_MACHINE_FILE } from '../../cdk/paths';
-import { compileStateMachine, systemClock, TaskError, type CompiledStateMachine, type TaskHandler } from '../../local/asl';
-import { LocalServices } from '../../local/services';
-import { buildIntegrations } from '../../local/stepfunctions/integrations';
+import { TaskError, type TaskHandler } from '../../local/asl';
+import type { LocalServices } from '../../local/services';
+import { Api, CrudMachineHarness, DELETE_ITEM, EVENT_BUS as BUS, Flags, GET_ITEM, PUT_ITEM } from '../helpers/crud-machine';
 
-const TABLE = 'orders-table';
 const KEY = 'orderId';
-const BUS = 'crud-events';
-const REQUESTS_TABLE = 'requests-table';
-const CIRCUIT_TABLE = 'circuit-table';
-const PUT_ITEM = 'arn:aws:states:::dynamodb:putItem';
-const GET_ITEM = 'arn:aws:states:::dynamodb:getItem';
-const DELETE_ITEM = 'arn:aws:states:::dynamodb:deleteItem';
-
-interface Flags {
-  readOnly?: boolean;
-  softDelete?: boolean;
-  publishEvents?: boolean;
-}
-interface Response {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: any;
-}
-
+const harness = new CrudMachineHarness();
+const { real } = harness;
 let services: LocalServices;
-let machine: CompiledStateMachine;
-let integrations: ReturnType<typeof buildIntegrations>;
-let queueUrl: string;
-let seq = 0;
+let orders: Api;
+/** The orders table, as harness.deploy names it. */
+const TABLE = 'orders-table';
 
 beforeAll(async () => {
-  services = await LocalServices.open({ inMemory: true });
-  // The table as CrudResource declares it: a string partition key named after the resource's key.
-  await services.dynamodb.createTableFromCloudFormation({
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: KEY, KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: KEY, AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  // The circuit-breaker table as CircuitBreaker declares it.
-  await services.dynamodb.createTableFromCloudFormation({
-    TableName: CIRCUIT_TABLE,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  // The request records table as RequestRecords declares it.
-  await services.dynamodb.createTableFromCloudFormation({
-    TableName: REQUESTS_TABLE,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  queueUrl = (await services.sqs.call('CreateQueue', { QueueName: 'orders-dlq' })).QueueUrl;
-  const substitutions: Record<string, string> = {
-    ResourceName: 'orders',
-    KeyAttribute: KEY,
-    TableName: TABLE,
-    QueueUrl: queueUrl,
-    FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
-    EventBusName: BUS,
-    RequestsTableName: REQUESTS_TABLE,
-    CircuitTableName: CIRCUIT_TABLE,
-  };
-  let text = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
-  for (const [name, value] of Object.entries(substitutions)) text = text.split('${' + name + '}').join(value);
-  expect(text).not.toContain('${');
-  machine = compileStateMachine(JSON.parse(text));
-  integrations = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas: new Map() });
+  await harness.open();
+  services = harness.services;
+  orders = await harness.deploy('orders', KEY);
 });
-afterAll(async () => services?.close());
-// Each test starts with every circuit closed: tests that inject repeated failures would otherwise open it
-// for the next ones (test/statemachines/circuit-breaker.test.ts covers the breaker itself).
-beforeEach(async () => {
-  const { Items = [] } = await services.dynamodb.call('Scan', { TableName: CIRCUIT_TABLE });
-  for (const item of Items) await services.dynamodb.call('DeleteItem', { TableName: CIRCUIT_TABLE, Key: { pk: item.pk } });
-});
+afterAll(harness.close);
+// Each test starts with every circuit closed: tests that inject repeated failures would otherwise open it.
+beforeEach(harness.closeCircuits);
 
-/** The execution input the request template builds (docs/architecture.md), one request id and a later receivedAt per call. */
-function request(method: string, id: string, body: unknown = null, headers: Record<string, string> = {}) {
-  seq++;
-  return {
-    method,
-    resource: 'orders',
-    stage: 'v1',
-    path: id ? `/v1/orders/${id}` : '/v1/orders',
-    id,
-    query: { limit: '', next: '' },
-    headers: { ifMatch: '', ifNoneMatch: '', idempotencyKey: '', ...headers },
-    requestId: `request-${seq}`,
-    receivedAt: 1_763_900_000_000 + seq,
-    rejected: '',
-    body,
-  };
-}
-
-/** Runs one request; `faults` replace integrations by resource ARN, and LoadFlags answers `flags`. */
-async function run(input: object, flags: Flags = {}, faults: Record<string, TaskHandler> = {}): Promise<Response> {
-  const overrides: Record<string, TaskHandler> = {
-    'arn:aws:states:::lambda:invoke': async () => ({ StatusCode: 200, Payload: { readOnly: false, softDelete: false, publishEvents: false, ...flags } }),
-    ...faults,
-  };
-  const result = await machine.execute({
-    executionArn: `arn:aws:states:us-east-1:123456789012:express:orders:exec-${seq}`,
-    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:orders',
-    name: `exec-${seq}`,
-    input: JSON.stringify(input),
-    taskHandlers: { resolve: (resource) => overrides[resource] ?? integrations.resolve(resource) },
-    clock: systemClock,
-    random: () => 0,
-  });
-  if (result.status !== 'SUCCEEDED') throw new Error(`execution ${result.status}: ${result.error} ${result.cause}`);
-  const output = JSON.parse(result.output!);
-  return { ...output, body: output.body === '' ? null : JSON.parse(output.body) };
-}
-
-const real = (resource: string): TaskHandler => integrations.resolve(resource)!;
+/** The execution input the request template builds, for orders. */
+const request = (method: string, id: string, body: unknown = null, headers: Record<string, string> = {}) => harness.request(orders, method, id, body, headers);
+/** Runs one request on the orders machine; `faults` replace integrations by resource ARN, and LoadFlags answers `flags`. */
+const run = (input: object, flags: Flags = {}, faults: Record<string, TaskHandler> = {}) => harness.run(orders, input, flags, faults);
 
 /** A write whose first attempt is applied, but whose answer never comes back: the Task times out and is retried. */
 function landsThenTimesOut(resource: string): { handler: TaskHandler; calls: () => number } {

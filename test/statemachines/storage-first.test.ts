@@ -13,194 +13,31 @@
  * The real clock runs, with jitter drawn as 0 so retries do not wait.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import { STATE_MACHINE_FILE } from '../../cdk/paths';
-import {
-  compileStateMachine,
-  systemClock,
-  TaskError,
-  type Clock,
-  type CompiledStateMachine,
-  type TaskHandler,
-  type TaskInvocation,
-} from '../../local/asl';
-import { LocalServices } from '../../local/services';
-import { buildIntegrations } from '../../local/stepfunctions/integrations';
+import { systemClock, TaskError, type Clock, type TaskHandler } from '../../local/asl';
+import type { LocalServices } from '../../local/services';
+import { Api, CrudMachineHarness, Flags, LAMBDA_INVOKE, PUT_ITEM, REQUESTS_TABLE, UPDATE_ITEM, tableOf, type Response } from '../helpers/crud-machine';
 
-const REQUESTS_TABLE = 'requests-table';
-const CIRCUIT_TABLE = 'circuit-table';
-const PUT_ITEM = 'arn:aws:states:::dynamodb:putItem';
-const GET_ITEM = 'arn:aws:states:::dynamodb:getItem';
-const DELETE_ITEM = 'arn:aws:states:::dynamodb:deleteItem';
-const UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
-const SCAN = 'arn:aws:states:::aws-sdk:dynamodb:scan';
-const BATCH_GET = 'arn:aws:states:::aws-sdk:dynamodb:batchGetItem';
-const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const PAGE_BYTES = 102_400;
 const PAYLOAD_QUOTA = 262_144;
 const THIRTY_DAYS = 2_592_000;
+/** The caller the request template names ($context.identity.userArn with auth iam): keys are scoped by it. */
+const CALLER = 'arn:aws:iam::123456789012:user/ada';
 
-interface Flags {
-  readOnly?: boolean;
-  softDelete?: boolean;
-  publishEvents?: boolean;
-}
-interface Response {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: any;
-  /** The execution output as the engine returned it (a JSON string). */
-  raw: string;
-}
-/** One resource's state machine, data table and dead-letter queue. */
-interface Api {
-  resource: string;
-  key: string;
-  table: string;
-  queue: string;
-  machine: CompiledStateMachine;
-}
-
+const harness = new CrudMachineHarness(CALLER);
+const { request, replayOf, run, real, onTable, watchTable } = harness;
+type Input = ReturnType<typeof request>;
+const { deploy } = harness;
 let services: LocalServices;
-let integrations: ReturnType<typeof buildIntegrations>;
 let orders: Api;
-let seq = 0;
-
-/** Compiles the machine for one resource, as CrudResource deploys it, with its own table and DLQ. */
-async function deploy(resource: string, key: string): Promise<Api> {
-  const table = `${resource}-table`;
-  const queue = `${resource}-dlq`;
-  await services.dynamodb.createTableFromCloudFormation({
-    TableName: table,
-    KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  const queueUrl = (await services.sqs.call('CreateQueue', { QueueName: queue })).QueueUrl;
-  const substitutions: Record<string, string> = {
-    ResourceName: resource,
-    KeyAttribute: key,
-    TableName: table,
-    QueueUrl: queueUrl,
-    FlagsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:flags',
-    EventBusName: 'crud-events',
-    RequestsTableName: REQUESTS_TABLE,
-    CircuitTableName: CIRCUIT_TABLE,
-  };
-  let text = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
-  for (const [name, value] of Object.entries(substitutions)) text = text.split('${' + name + '}').join(value);
-  expect(text).not.toContain('${');
-  return { resource, key, table, queue, machine: compileStateMachine(JSON.parse(text)) };
-}
 
 beforeAll(async () => {
-  services = await LocalServices.open({ inMemory: true });
-  // The circuit-breaker table as CircuitBreaker declares it.
-  await services.dynamodb.createTableFromCloudFormation({
-    TableName: CIRCUIT_TABLE,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  // The request records table as RequestRecords declares it (shared by every resource).
-  await services.dynamodb.createTableFromCloudFormation({
-    TableName: REQUESTS_TABLE,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  integrations = buildIntegrations({ dynamodb: services.dynamodb, sqs: services.sqs, events: services.events, lambdas: new Map() });
+  await harness.open();
+  services = harness.services;
   orders = await deploy('orders', 'orderId');
 });
-afterAll(async () => services?.close());
-// Each test starts with every circuit closed: tests that inject repeated failures would otherwise open it
-// for the next ones (test/statemachines/circuit-breaker.test.ts covers the breaker itself).
-beforeEach(async () => {
-  const { Items = [] } = await services.dynamodb.call('Scan', { TableName: CIRCUIT_TABLE });
-  for (const item of Items) await services.dynamodb.call('DeleteItem', { TableName: CIRCUIT_TABLE, Key: { pk: item.pk } });
-});
-
-/** The execution input the request template builds (docs/architecture.md), one request id and a later receivedAt per call. */
-function request(
-  api: Api,
-  method: string,
-  id: string,
-  body: unknown = null,
-  headers: Record<string, string> = {},
-  query: { limit?: string; next?: string } = {},
-) {
-  seq++;
-  return {
-    method,
-    resource: api.resource,
-    stage: 'v1',
-    path: id ? `/v1/${api.resource}/${id}` : `/v1/${api.resource}`,
-    id,
-    query: { limit: '', next: '', ...query },
-    headers: { ifMatch: '', ifNoneMatch: '', idempotencyKey: '', ...headers },
-    requestId: `request-${seq}`,
-    caller: CALLER,
-    receivedAt: 1_763_900_000_000 + seq,
-    rejected: '',
-    body,
-  };
-}
-type Input = ReturnType<typeof request>;
-
-/** What the redrive sends for a queued request: the same input, flagged as a replay, with why it was queued. */
-function replayOf(input: Input, queuedBecause: string) {
-  return { ...input, replay: true, queuedBecause };
-}
-
-/** Runs one request; `faults` replace integrations by resource ARN, and LoadFlags answers `flags`. */
-async function run(api: Api, input: object, flags: Flags = {}, faults: Record<string, TaskHandler> = {}, clock: Clock = systemClock): Promise<Response> {
-  const overrides: Record<string, TaskHandler> = {
-    [LAMBDA_INVOKE]: async () => ({ StatusCode: 200, Payload: { readOnly: false, softDelete: false, publishEvents: false, ...flags } }),
-    ...faults,
-  };
-  const result = await api.machine.execute({
-    executionArn: `arn:aws:states:us-east-1:123456789012:express:${api.resource}:exec-${seq}`,
-    stateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${api.resource}`,
-    name: `exec-${seq}`,
-    input: JSON.stringify(input),
-    taskHandlers: { resolve: (resource) => overrides[resource] ?? integrations.resolve(resource) },
-    clock,
-    random: () => 0,
-  });
-  if (result.status !== 'SUCCEEDED') throw new Error(`execution ${result.status}: ${result.error} ${result.cause}`);
-  const output = JSON.parse(result.output!);
-  return { ...output, body: output.body === '' ? null : JSON.parse(output.body), raw: result.output! };
-}
-
-const real = (resource: string): TaskHandler => integrations.resolve(resource)!;
-const tableOf = (invocation: TaskInvocation): string | undefined => (invocation.input as { TableName?: string }).TableName;
-
-/**
- * The integration `resource`, counting its calls on `table`, and failing the first `times` of them with
- * `error` (calls on other tables, e.g. the requests table, pass through).
- */
-function onTable(resource: string, table: string, error?: string, times = Infinity): { handler: TaskHandler; calls: () => number } {
-  let calls = 0;
-  const handler: TaskHandler = async (invocation) => {
-    if (tableOf(invocation) === table && ++calls <= times && error) throw new TaskError(error, `${error}: injected by the test`);
-    return real(resource)(invocation);
-  };
-  return { handler, calls: () => calls };
-}
-
-/** Counts every DynamoDB call the execution makes on `table` (BatchGetItem names its tables in RequestItems). */
-function watchTable(table: string): { faults: Record<string, TaskHandler>; calls: () => number } {
-  let calls = 0;
-  const faults: Record<string, TaskHandler> = {};
-  for (const resource of [PUT_ITEM, GET_ITEM, DELETE_ITEM, UPDATE_ITEM, SCAN, BATCH_GET]) {
-    faults[resource] = async (invocation) => {
-      const input = invocation.input as { TableName?: string; RequestItems?: Record<string, unknown> };
-      if (input.TableName === table || (input.RequestItems && table in input.RequestItems)) calls++;
-      return real(resource)(invocation);
-    };
-  }
-  return { faults, calls: () => calls };
-}
+afterAll(harness.close);
+// Each test starts with every circuit closed (circuit-breaker.test.ts covers the breaker itself).
+beforeEach(harness.closeCircuits);
 
 /** The flags Lambda: `answer(call)` returns the flags or throws; counts its invocations. */
 function flagsLambda(answer: (call: number) => Flags): { faults: Record<string, TaskHandler>; calls: () => number } {
@@ -216,8 +53,6 @@ async function requestsItem(pk: string): Promise<any> {
   return (await services.dynamodb.call('GetItem', { TableName: REQUESTS_TABLE, Key: { pk: { S: pk } }, ConsistentRead: true })).Item;
 }
 const requestRecord = (requestId: string) => requestsItem(`request#${requestId}`);
-/** The caller the request template names ($context.identity.userArn with auth iam): keys are scoped by it. */
-const CALLER = 'arn:aws:iam::123456789012:user/ada';
 const keyRecord = (api: Api, key: string, caller = CALLER) => requestsItem(`idempotency#${api.resource}#${caller}#${key}`);
 
 function dlqMessages(api: Api, requestId: string): any[] {
